@@ -1,0 +1,3 @@
+from grym_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Events the orchestrator reports while it works; the window and the CLI listen to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grym_desktop.transcript import Fallback, Segment, Transcript
+
+
+@dataclass
+class TaskStarted:
+    task_id: int
+    path: str
+
+
+@dataclass
+class ModelLoading:
+    model_id: str
+    precision: str
+    estimate_bytes: int
+
+
+@dataclass
+class ModelLoaded:
+    model_id: str
+    precision: str
+    seconds: float
+    measured_bytes: int
+
+
+@dataclass
+class ModelUnloaded:
+    model_id: str
+
+
+@dataclass
+class Progress:
+    task_id: int
+    fraction: float
+
+
+@dataclass
+class SegmentAdded:
+    task_id: int
+    segment: Segment
+
+
+@dataclass
+class FallbackUsed:
+    task_id: int
+    fallback: Fallback
+
+
+@dataclass
+class TaskFinished:
+    task_id: int
+    transcript: Transcript
+
+
+@dataclass
+class TaskFailed:
+    task_id: int
+    path: str
+    message: str
+    error_type: str
+
+
+@dataclass
+class HostRestarted:
+    pid: int
+
+
+Event = (
+    TaskStarted | ModelLoading | ModelLoaded | ModelUnloaded | Progress | SegmentAdded
+    | FallbackUsed | TaskFinished | TaskFailed | HostRestarted
+)

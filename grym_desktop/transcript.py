@@ -1,0 +1,82 @@
+"""The transcript data model: words, segments, the result of one file."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float | None = None
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Segment:
+        words = [Word(**w) for w in d.get("words") or []]
+        return cls(start=d["start"], end=d["end"], text=d["text"], words=words)
+
+
+@dataclass
+class Fallback:
+    """A model switch the governor made, and why."""
+
+    from_model: str
+    to_model: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"from": self.from_model, "to": self.to_model, "reason": self.reason}
+
+
+@dataclass
+class Metrics:
+    load_seconds: float = 0.0
+    transcribe_seconds: float = 0.0
+    rtf: float = 0.0
+    peak_rss_bytes: int = 0
+    estimate_bytes: int = 0
+
+
+@dataclass
+class Transcript:
+    """What one file became; every field is named in the command line contract."""
+
+    file: str
+    model: str
+    engine: str
+    precision: str
+    language: str | None
+    duration: float
+    segments: list[Segment] = field(default_factory=list)
+    fallback: Fallback | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    complete: bool = True
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments).strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "model": self.model,
+            "engine": self.engine,
+            "precision": self.precision,
+            "language": self.language,
+            "duration": self.duration,
+            "segments": [asdict(s) for s in self.segments],
+            "fallback": self.fallback.to_dict() if self.fallback else None,
+            "metrics": asdict(self.metrics),
+            "complete": self.complete,
+        }
