@@ -1,0 +1,99 @@
+"""Transcript exporters: plain text, SubRip, WebVTT and the command line's JSON object."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import secrets
+from pathlib import Path
+
+from grym_desktop.errors import GrymError, UsageError
+from grym_desktop.transcript import Segment, Transcript
+
+FORMATS = ("txt", "srt", "vtt", "json")
+
+
+def _timestamp(seconds: float, sep: str) -> str:
+    ms = max(0, round(seconds * 1000))
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    secs, ms = divmod(ms, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{ms:03d}"
+
+
+def _lines(t: Transcript) -> list[tuple[Segment, str]]:
+    """Segments with their text on one line; segments without text are left out."""
+    pairs = [(s, " ".join(s.text.split())) for s in t.segments]
+    return [(s, text) for s, text in pairs if text]
+
+
+def to_txt(t: Transcript) -> str:
+    """One line of plain text per segment."""
+    return "".join(f"{text}\n" for _, text in _lines(t))
+
+
+def to_srt(t: Transcript) -> str:
+    """SubRip: numbered cues, HH:MM:SS,mmm --> HH:MM:SS,mmm, a blank line between cues."""
+    return "\n".join(
+        f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{text}\n"
+        for i, (s, text) in enumerate(_lines(t), start=1)
+    )
+
+
+def _vtt_text(text: str) -> str:
+    # Cue text is markup; escaping ">" also keeps "-->", which ends a timing line, out of it.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(t: Transcript) -> str:
+    """WebVTT: a WEBVTT header, then cues with HH:MM:SS.mmm timings."""
+    cues = [
+        f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{_vtt_text(text)}\n"
+        for s, text in _lines(t)
+    ]
+    return "\n".join(["WEBVTT\n", *cues])
+
+
+def to_json(t: Transcript) -> str:
+    """The object of the command line contract (`transcribe --format json`)."""
+    return json.dumps(t.to_dict(), ensure_ascii=False, indent=2)
+
+
+_RENDERERS = {"txt": to_txt, "srt": to_srt, "vtt": to_vtt, "json": to_json}
+
+
+def render(t: Transcript, fmt: str) -> str:
+    """The transcript as text in one of FORMATS."""
+    if fmt not in _RENDERERS:
+        raise UsageError(f"Unknown export format '{fmt}'; choose one of {', '.join(FORMATS)}.")
+    return _RENDERERS[fmt](t)
+
+
+def write(t: Transcript, fmt: str, directory: Path) -> Path:
+    """Write <stem of t.file>.<fmt> into directory atomically and return its path."""
+    content = render(t, fmt).encode("utf-8")
+    directory = Path(directory)
+    target = directory / f"{Path(t.file).stem or 'transcript'}.{fmt}"
+    tmp = None
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        # os.open with 0o666 lets the umask decide the mode, as for any file the user saves.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+        if exc.errno == errno.ENOSPC:
+            reason = "disk is full"
+        elif exc.errno in (errno.EEXIST, errno.ENOTDIR):
+            reason = "part of its folder path is a file"
+        else:
+            reason = (exc.strerror or str(exc)).lower()
+        raise GrymError(f"Could not write {target}: {reason}.") from exc
+    return target

@@ -1,0 +1,130 @@
+"""The model host: a child process that loads at most one model and runs operations on it.
+
+Started with the spawn method by host.client.HostClient. It can be killed at any
+moment; everything it produces is sent to the parent as soon as it exists.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from dataclasses import asdict
+from multiprocessing.connection import Connection
+from typing import Any
+
+import psutil
+
+from grym_desktop.errors import GrymError, ModelMissingError
+from grym_desktop.host import protocol
+
+TEST_OPS_ENV = "GRYM_HOST_TEST_OPS"
+
+
+def rss() -> int:
+    return psutil.Process().memory_info().rss
+
+
+class Host:
+    """The host's state: the one loaded engine and what it is."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.engine: Any = None
+        self.model_id: str | None = None
+        self.precision: str | None = None
+        self.ballast: list[bytearray] = []
+
+    def status(self, _request_id: int, _args: dict) -> dict:
+        return {
+            "pid": os.getpid(),
+            "rss": rss(),
+            "model": self.model_id,
+            "precision": self.precision,
+        }
+
+    def load(self, _request_id: int, args: dict) -> dict:
+        self.unload(_request_id, {})
+        before = rss()
+        started = time.perf_counter()
+        if args["engine"] != "ctranslate2":
+            raise GrymError(f"The engine {args['engine']} is not available in this version.")
+        from grym_desktop.engines.ctranslate2_engine import CTranslate2Whisper
+
+        try:
+            self.engine = CTranslate2Whisper(args["model_dir"], args["precision"])
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelMissingError(
+                f"The model {args['model_id']} could not be loaded from {args['model_dir']}: {exc}"
+            ) from None
+        self.model_id, self.precision = args["model_id"], args["precision"]
+        return {"seconds": time.perf_counter() - started, "rss_before": before, "rss_after": rss()}
+
+    def unload(self, _request_id: int, _args: dict) -> dict:
+        before = rss()
+        self.engine = None
+        self.model_id = self.precision = None
+        gc.collect()
+        return {"rss_before": before, "rss_after": rss()}
+
+    def transcribe(self, request_id: int, args: dict) -> dict:
+        from grym_desktop.audio.decode import iter_chunks, probe
+        from grym_desktop.audio.windows import iter_windows
+
+        if self.engine is None:
+            raise GrymError("No model is loaded in the model host.")
+        info = probe(args["path"])
+        windows = iter_windows(
+            iter_chunks(args["path"], chunk_seconds=30.0),
+            window_seconds=args.get("window_seconds", 120.0),
+        )
+        started = time.perf_counter()
+        language = self.engine.transcribe_windows(
+            windows,
+            info.duration,
+            args.get("options", {}),
+            on_segment=lambda s: self.conn.send(protocol.segment(request_id, asdict(s))),
+            on_progress=lambda f: self.conn.send(protocol.progress(request_id, min(f, 1.0))),
+        )
+        return {
+            "language": language,
+            "duration": info.duration,
+            "seconds": time.perf_counter() - started,
+        }
+
+    def allocate(self, _request_id: int, args: dict) -> dict:
+        """Test-only: hold args['bytes'] of touched memory, to exercise the watchdog."""
+        if os.environ.get(TEST_OPS_ENV) != "1":
+            raise GrymError("The allocate operation is only available in tests.")
+        self.ballast.append(bytearray(b"\x01" * int(args["bytes"])))
+        return {"rss": rss()}
+
+    def ping(self, _request_id: int, _args: dict) -> dict:
+        return {"pid": os.getpid()}
+
+
+def host_main(conn: Connection) -> None:
+    """Entry point of the child process: answer requests until shutdown or a closed pipe."""
+    host = Host(conn)
+    conn.send(protocol.ready(os.getpid()))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        request_id, op = request["id"], request["op"]
+        if op == "shutdown":
+            conn.send(protocol.ok(request_id))
+            return
+        handler = getattr(host, op, None) if op in protocol.OPS else None
+        try:
+            if handler is None:
+                raise GrymError(f"The model host does not know the operation {op!r}.")
+            conn.send(protocol.ok(request_id, handler(request_id, request.get("args", {}))))
+        except GrymError as exc:
+            conn.send(protocol.error(request_id, type(exc).__name__, str(exc)))
+        except MemoryError:
+            conn.send(protocol.error(request_id, "MemoryLimitExceededError",
+                                     "The model host ran out of memory."))
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the parent as a reply
+            conn.send(protocol.error(request_id, "GrymError", f"{type(exc).__name__}: {exc}"))

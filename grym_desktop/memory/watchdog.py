@@ -1,0 +1,95 @@
+"""The watchdog: a daemon thread in the parent that kills the model host above the limit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import psutil
+
+
+class Watchdog:
+    """Samples the watched process's RSS every `interval` seconds and SIGKILLs it above the limit.
+
+    on_kill(pid, rss) runs on the watchdog thread, once per kill; after a kill nothing is watched
+    until the next watch().
+    """
+
+    def __init__(
+        self,
+        limit_bytes: int,
+        interval: float = 0.05,
+        on_kill: Callable[[int, int], None] | None = None,
+    ):
+        self._limit = limit_bytes
+        self._interval = interval
+        self._on_kill = on_kill
+        self._lock = threading.Lock()
+        self._process: psutil.Process | None = None
+        self._peak = 0
+        self._killed: tuple[int, int] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, pid: int | None) -> None:
+        """Watch this pid from now on (None: nothing); clears the last kill."""
+        try:
+            process = None if pid is None else psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            process = None
+        with self._lock:
+            self._process = process
+            self._killed = None
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="memory-watchdog", daemon=True
+                )
+                self._thread.start()
+
+    def reset_peak(self) -> None:
+        with self._lock:
+            self._peak = 0
+
+    @property
+    def peak_rss(self) -> int:
+        """Highest RSS seen of the watched process since reset_peak()."""
+        return self._peak
+
+    @property
+    def killed(self) -> tuple[int, int] | None:
+        """(pid, rss) of the last kill, or None."""
+        return self._killed
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def set_limit(self, limit_bytes: int) -> None:
+        self._limit = limit_bytes
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            with self._lock:
+                process = self._process
+                if process is None:
+                    continue
+                try:
+                    rss = process.memory_info().rss
+                except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+                    continue
+                self._peak = max(self._peak, rss)
+                if rss <= self._limit:
+                    continue
+                try:
+                    process.kill()  # psutil refuses if the pid now belongs to another process
+                except psutil.NoSuchProcess:
+                    continue
+                self._process = None
+                self._killed = (process.pid, rss)
+            if self._on_kill is not None:
+                self._on_kill(process.pid, rss)

@@ -1,0 +1,128 @@
+"""The command line as a user runs it: a real process, real files, exit codes and output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA
+
+pytestmark = pytest.mark.integration
+
+
+def grym(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "grym_desktop", *args],
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_transcribe_json_has_the_contract_fields():
+    result = grym("transcribe", str(DATA / "hello_world.wav"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.strip().splitlines()
+    obj = json.loads(line)
+    assert obj["file"].endswith("hello_world.wav")
+    assert (obj["model"], obj["engine"], obj["language"]) == ("whisper-tiny.en", "ctranslate2", "en")
+    assert obj["precision"] in ("float32", "int8")
+    assert obj["duration"] == pytest.approx(3.2, abs=1.0)
+    assert obj["fallback"] is None
+    text = " ".join(s["text"] for s in obj["segments"]).lower()
+    assert "hello world" in text
+    word = obj["segments"][0]["words"][0]
+    assert set(word) >= {"start", "end", "word"}
+    assert set(obj["metrics"]) >= {
+        "load_seconds", "transcribe_seconds", "rtf", "peak_rss_bytes", "estimate_bytes"
+    }
+    assert obj["metrics"]["peak_rss_bytes"] > 0
+
+
+def test_transcribe_writes_files_in_the_output_folder(tmp_path):
+    files = [str(DATA / "hello_world.wav"), str(DATA / "sentence.mp3")]
+    result = grym("transcribe", *files, "--format", "srt", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    srt = (tmp_path / "sentence.srt").read_text()
+    assert "-->" in srt and "fox" in srt.lower()
+    assert (tmp_path / "hello_world.srt").exists()
+
+
+def test_memory_limit_too_small_is_refused_with_numbers():
+    result = grym("transcribe", "--memory-limit", "100MB", str(DATA / "hello_world.wav"))
+    assert result.returncode == 4
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert "whisper-tiny.en" in message and "needs about" in message and "budget" in message
+
+
+def _zero_length_wav(path: Path) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+
+
+def _video_without_audio(path: Path) -> None:
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+         "color=c=black:s=32x32:r=5", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         str(path)],
+        check=True,
+    )
+
+
+BAD_INPUTS = {
+    "missing.wav": None,
+    "empty.wav": lambda p: p.write_bytes(b""),
+    "notes.wav": lambda p: p.write_text("these are meeting notes, not audio\n" * 20),
+    "truncated.wav": lambda p: p.write_bytes((DATA / "hello_world.wav").read_bytes()[:30]),
+    "silence_zero.wav": _zero_length_wav,
+    "picture.mp4": _video_without_audio,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_exits_3_with_one_sentence(tmp_path, name):
+    path = tmp_path / name
+    make = BAD_INPUTS[name]
+    if make is not None:
+        make(path)
+    result = grym("transcribe", str(path))
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"\x00" * 10)
+    result = grym("transcribe", str(bad), str(DATA / "hello_world.wav"))
+    assert result.returncode == 3
+    assert "hello world" in result.stdout.lower()
+
+
+def test_unknown_model_exits_5():
+    result = grym("transcribe", "--model", "whisper-huge-nonexistent", str(DATA / "hello_world.wav"))
+    assert result.returncode == 5
+    assert "whisper-huge-nonexistent" in result.stderr
+
+
+def test_memory_json_reports_budget_and_pressure():
+    result = grym("memory", "--json", "--memory-limit", "8GiB")
+    assert result.returncode == 0, result.stderr
+    state = json.loads(result.stdout)
+    assert state["limit"] == 8 * 1024**3
+    assert 0 < state["budget"] < state["limit"]
+    assert state["level"] in ("normal", "elevated", "high", "warning", "critical")
+
+
+def test_bad_memory_limit_is_a_usage_error():
+    result = grym("memory", "--memory-limit", "lots")
+    assert result.returncode == 2
+    assert "lots" in result.stderr
