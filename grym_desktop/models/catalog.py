@@ -31,7 +31,8 @@ class ModelSpec:
 @cache
 def load_catalog() -> dict[str, ModelSpec]:
     """Read the catalog shipped in grym_desktop/resources/catalog.json."""
-    data = json.loads(resources.files("grym_desktop.resources").joinpath("catalog.json").read_text())
+    text = resources.files("grym_desktop.resources").joinpath("catalog.json").read_text()
+    data = json.loads(text)
     specs = {}
     for entry in data["models"]:
         specs[entry["id"]] = ModelSpec(
