@@ -46,6 +46,8 @@ class Metrics:
     rtf: float = 0.0
     peak_rss_bytes: int = 0
     estimate_bytes: int = 0
+    batch_size: int = 1
+    window_seconds: float = 0.0
 
 
 @dataclass

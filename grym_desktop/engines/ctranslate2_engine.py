@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from faster_whisper import WhisperModel
+from faster_whisper import BatchedInferencePipeline, WhisperModel
 
 from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.transcript import Segment, Word
@@ -40,16 +40,26 @@ class CTranslate2Whisper:
         language = options.get("language")
         prompt = None
         for offset, samples in windows:
-            segments, info = self.model.transcribe(
-                samples,
+            common = dict(
                 language=language,
                 task=options.get("task", "transcribe"),
                 beam_size=options.get("beam_size", 5),
-                vad_filter=options.get("vad_filter", False),
                 word_timestamps=options.get("word_timestamps", True),
-                condition_on_previous_text=options.get("condition_on_previous_text", True),
-                initial_prompt=prompt,
             )
+            if options.get("batched"):
+                # The batched pipeline cuts speech with VAD and decodes those pieces in parallel.
+                pipeline = BatchedInferencePipeline(self.model)
+                segments, info = pipeline.transcribe(
+                    samples, batch_size=options.get("batch_size", 8), **common
+                )
+            else:
+                segments, info = self.model.transcribe(
+                    samples,
+                    vad_filter=options.get("vad_filter", False),
+                    condition_on_previous_text=options.get("condition_on_previous_text", True),
+                    initial_prompt=prompt,
+                    **common,
+                )
             language = language or info.language
             window_end = offset + len(samples) / SAMPLE_RATE
             for s in segments:

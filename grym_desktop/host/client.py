@@ -49,7 +49,11 @@ class HostClient:
             if not process.is_alive() or time.monotonic() > deadline:
                 process.kill()
                 raise HostDiedError("The model host could not be started.")
-        message = parent_conn.recv()
+        try:
+            message = parent_conn.recv()
+        except (EOFError, OSError):
+            process.kill()
+            raise HostDiedError("The model host stopped while starting.") from None
         if message.get("kind") != "ready":
             process.kill()
             raise HostDiedError("The model host started but did not say it was ready.")

@@ -31,6 +31,8 @@ class ModelLoaded:
 @dataclass
 class ModelUnloaded:
     model_id: str
+    rss_before: int = 0
+    rss_after: int = 0
 
 
 @dataclass
@@ -68,9 +70,21 @@ class TaskFailed:
 @dataclass
 class HostRestarted:
     pid: int
+    reason: str = ""
+
+
+@dataclass
+class PlanMade:
+    task_id: int
+    model_id: str
+    precision: str
+    window_seconds: float
+    batch_size: int
+    reasons: list[str]
+    warning: str | None = None
 
 
 Event = (
     TaskStarted | ModelLoading | ModelLoaded | ModelUnloaded | Progress | SegmentAdded
-    | FallbackUsed | TaskFinished | TaskFailed | HostRestarted
+    | FallbackUsed | TaskFinished | TaskFailed | HostRestarted | PlanMade
 )

@@ -28,7 +28,8 @@ def test_transcribe_json_has_the_contract_fields():
     [line] = result.stdout.strip().splitlines()
     obj = json.loads(line)
     assert obj["file"].endswith("hello_world.wav")
-    assert (obj["model"], obj["engine"], obj["language"]) == ("whisper-tiny.en", "ctranslate2", "en")
+    assert (obj["model"], obj["engine"]) == ("whisper-tiny.en", "ctranslate2")
+    assert obj["language"] == "en"
     assert obj["precision"] in ("float32", "int8")
     assert obj["duration"] == pytest.approx(3.2, abs=1.0)
     assert obj["fallback"] is None
@@ -108,7 +109,8 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path):
 
 
 def test_unknown_model_exits_5():
-    result = grym("transcribe", "--model", "whisper-huge-nonexistent", str(DATA / "hello_world.wav"))
+    wav = str(DATA / "hello_world.wav")
+    result = grym("transcribe", "--model", "whisper-huge-nonexistent", wav)
     assert result.returncode == 5
     assert "whisper-huge-nonexistent" in result.stderr
 

@@ -1,0 +1,24 @@
+"""Start the window: what `grym-desktop` does with no arguments."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from grym_desktop.memory.limits import resolve_limit
+from grym_desktop.store.library import Library
+from grym_desktop.ui.main_window import MainWindow, settings_from_env
+
+
+def main(argv: list[str] | None = None, memory_limit: str | None = None) -> int:
+    """Open the main window and run the Qt event loop; returns its exit code."""
+    app = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setApplicationName("grym-desktop")
+    app.setOrganizationName("grym")
+    settings = settings_from_env()
+    limit = resolve_limit(memory_limit, settings.value("memory_limit"))
+    Library().recover_interrupted()
+    window = MainWindow(limit, settings)
+    window.show()
+    return app.exec()

@@ -1,0 +1,450 @@
+"""The main window: drop files, watch the queue, read transcripts, watch memory."""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from grym_desktop.errors import GrymError
+from grym_desktop.export.writers import FORMATS, write
+from grym_desktop.memory.limits import format_size
+from grym_desktop.memory.state import read_state
+from grym_desktop.models.catalog import DEFAULT_MODEL, load_catalog
+from grym_desktop.store.library import Library
+from grym_desktop.transcript import Segment, Transcript
+from grym_desktop.ui.drop_zone import DropZone
+from grym_desktop.ui.history import HistoryList, first_line
+from grym_desktop.ui.memory_chart import MemoryChart
+from grym_desktop.ui.worker import ModelWorker
+
+CANCELLED = "TaskCancelledError"
+STATE_COLOURS = {
+    "running": "#1f5fbf", "done": "#1e7b34", "failed": "#b03a2e", "cancelled": "#7f6a00"
+}
+
+
+def format_timestamp(seconds: float) -> str:
+    """00:01.20 style, with hours only when there are some."""
+    centis = int(round(seconds * 100))
+    minutes, centis = divmod(centis, 6000)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{minutes:02d}:{centis // 100:02d}.{centis % 100:02d}"
+    return f"{hours}:{text}" if hours else text
+
+
+def segment_line(segment: Segment) -> str:
+    return f"[{format_timestamp(segment.start)} → {format_timestamp(segment.end)}] " + (
+        segment.text.strip()
+    )
+
+
+def short_name(path: str, width: int = 18) -> str:
+    """A file name cut in the middle to fit a chart label."""
+    name = Path(path).name
+    return name if len(name) <= width else name[: width // 2 - 1] + "…" + name[-(width // 2):]
+
+
+def transcribe_models() -> list[str]:
+    """Model ids from the catalog that can transcribe, the default first."""
+    ids = [s.id for s in load_catalog().values() if "transcribe" in s.capabilities]
+    return sorted(ids, key=lambda i: (i != DEFAULT_MODEL, i)) or [DEFAULT_MODEL]
+
+
+class MainWindow(QMainWindow):
+    """Drop zone, queue, transcript, history and memory chart around one ModelWorker."""
+
+    def __init__(self, limit_bytes: int, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("grym-desktop")
+        self.limit_bytes = limit_bytes
+        self.settings = settings if settings is not None else QSettings()
+        self.library = Library()
+        self.rows: dict[int, QTreeWidgetItem] = {}
+        self.states: dict[int, str] = {}  # queued, running, done, failed, cancelled
+        self.running_id: int | None = None
+        self.shown: Transcript | None = None  # what the transcript view holds, for export
+        self.shown_task_id: int | None = None
+        self.host_pid = 0
+
+        self._build()
+        self._restore_settings()
+
+        self.worker = ModelWorker(limit_bytes)
+        w = self.worker
+        w.task_queued.connect(self.on_task_queued)
+        w.task_started.connect(self.on_task_started)
+        w.progress.connect(self.on_progress)
+        w.segment_added.connect(self.on_segment_added)
+        w.task_finished.connect(self.on_task_finished)
+        w.task_failed.connect(self.on_task_failed)
+        w.model_loading.connect(self.on_model_loading)
+        w.model_loaded.connect(self.on_model_loaded)
+        w.model_unloaded.connect(self.on_model_unloaded)
+        w.fallback_used.connect(self.on_fallback_used)
+        w.plan_made.connect(self.on_plan_made)
+        w.host_restarted.connect(self.on_host_restarted)
+        w.host_pid_changed.connect(self.on_host_pid_changed)
+        w.start()
+
+        self.chart.start(lambda: self.host_pid or None)
+        self.state_timer = QTimer(self)
+        self.state_timer.setInterval(1000)
+        self.state_timer.timeout.connect(self.refresh_memory_state)
+        self.state_timer.start()
+        self.refresh_memory_state()
+        self.refresh_history()
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.drop_zone = DropZone()
+        self.drop_zone.files_dropped.connect(self.add_files)
+        self.model_box = QComboBox()
+        self.model_box.addItems(transcribe_models())
+        model_row = QHBoxLayout()
+        model_row.addWidget(QLabel("Model"))
+        model_row.addWidget(self.model_box, 1)
+
+        self.queue = QTreeWidget()
+        self.queue.setHeaderLabels(["File", "Status"])
+        self.queue.setRootIsDecorated(False)
+        self.queue.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.queue.setUniformRowHeights(True)
+        header = self.queue.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 160)
+        header.setStretchLastSection(True)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("idle")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_running)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+
+        self.history = HistoryList()
+        self.history.transcript_chosen.connect(self.open_history_item)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(8, 8, 4, 8)
+        lv.addWidget(self.drop_zone)
+        lv.addLayout(model_row)
+        lv.addWidget(_heading("Queue"))
+        lv.addWidget(self.queue, 1)
+        lv.addWidget(self.progress_bar)
+        lv.addLayout(buttons)
+        lv.addWidget(_heading("History"))
+        lv.addWidget(self.history, 1)
+
+        self.transcript_title = QLabel("No transcript yet")
+        self.transcript_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.transcript_view = QPlainTextEdit()
+        self.transcript_view.setReadOnly(True)
+        self.transcript_view.setPlaceholderText("Segments appear here as they are transcribed.")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.transcript_view.setFont(mono)
+        self.format_box = QComboBox()
+        self.format_box.addItems(list(FORMATS))
+        self.export_button = QPushButton("Export…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_clicked)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.transcript_title, 1)
+        title_row.addWidget(self.format_box)
+        title_row.addWidget(self.export_button)
+        top = QWidget()
+        tv = QVBoxLayout(top)
+        tv.setContentsMargins(4, 8, 8, 4)
+        tv.addLayout(title_row)
+        tv.addWidget(self.transcript_view)
+
+        self.chart = MemoryChart()
+        bottom = QWidget()
+        bv = QVBoxLayout(bottom)
+        bv.setContentsMargins(4, 4, 8, 8)
+        bv.addWidget(_heading("Memory"))
+        bv.addWidget(self.chart)
+
+        self.right_split = QSplitter(Qt.Orientation.Vertical)
+        self.right_split.addWidget(top)
+        self.right_split.addWidget(bottom)
+        self.right_split.setSizes([480, 320])
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.addWidget(left)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([420, 860])
+        self.setCentralWidget(self.main_split)
+
+        self.model_label = QLabel("Model: none loaded")
+        self.pressure_label = QLabel("Memory: –")
+        for label in (self.model_label, self.pressure_label):
+            label.setContentsMargins(10, 0, 10, 0)
+            self.statusBar().addPermanentWidget(label)
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1320, 840)
+        model = self.settings.value("model")
+        if model and self.model_box.findText(model) >= 0:
+            self.model_box.setCurrentText(model)
+        fmt = self.settings.value("export/format")
+        if fmt and self.format_box.findText(fmt) >= 0:
+            self.format_box.setCurrentText(fmt)
+        self.drop_zone.start_dir = self.settings.value("open_dir", "") or ""
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("model", self.model_box.currentText())
+        self.settings.setValue("export/format", self.format_box.currentText())
+        self.settings.sync()
+        self.chart.stop()
+        self.state_timer.stop()
+        self.worker.shutdown()
+        super().closeEvent(event)
+
+    # -- user actions --------------------------------------------------------------------
+
+    def add_files(self, paths: list[str]) -> None:
+        """Queue files for transcription with the chosen model."""
+        if paths:
+            self.settings.setValue("open_dir", str(Path(paths[-1]).parent))
+            self.drop_zone.start_dir = str(Path(paths[-1]).parent)
+        self.worker.enqueue(list(paths), self.model_box.currentText())
+
+    def cancel_running(self) -> None:
+        if self.running_id is not None:
+            self.statusBar().showMessage("Cancelling…")
+            self.worker.cancel()
+
+    def remove_selected(self) -> None:
+        """Drop selected tasks that have not started, and clear finished rows."""
+        for item in self.queue.selectedItems():
+            task_id = item.data(0, Qt.ItemDataRole.UserRole)
+            state = self.states.get(task_id)
+            if state == "running":
+                self.statusBar().showMessage("A running task cannot be removed; use Cancel.", 5000)
+                continue
+            if state == "queued" and not self.worker.remove(task_id):
+                continue  # it has just started; its row stays
+            self.queue.takeTopLevelItem(self.queue.indexOfTopLevelItem(item))
+            self.rows.pop(task_id, None)
+            self.states.pop(task_id, None)
+
+    def export_clicked(self) -> None:
+        if self.shown is None:
+            return
+        start = self.settings.value("export_dir", "") or str(Path(self.shown.file).parent)
+        directory = QFileDialog.getExistingDirectory(self, "Export to folder", start)
+        if directory:
+            self.export_to(directory, self.format_box.currentText())
+
+    def export_to(self, directory: str, fmt: str) -> Path | None:
+        """Write the shown transcript as fmt into directory; the status bar says where."""
+        if self.shown is None:
+            return None
+        try:
+            path = write(self.shown, fmt, Path(directory))
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            return None
+        self.settings.setValue("export_dir", directory)
+        self.statusBar().showMessage(f"Exported {path}", 8000)
+        return path
+
+    def open_history_item(self, transcript_id: int) -> None:
+        try:
+            transcript = self.library.load_transcript(transcript_id)
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            return
+        self.show_transcript(transcript)
+
+    # -- views ---------------------------------------------------------------------------
+
+    def show_transcript(self, transcript: Transcript, task_id: int | None = None) -> None:
+        self.shown = transcript
+        self.shown_task_id = task_id
+        self.transcript_view.setPlainText("\n".join(segment_line(s) for s in transcript.segments))
+        note = "" if transcript.complete else " · incomplete"
+        self.transcript_title.setText(
+            f"<b>{escape(Path(transcript.file).name)}</b> · {transcript.model} · "
+            f"{transcript.precision}"
+            f"{note}"
+        )
+        self.export_button.setEnabled(True)
+
+    def refresh_history(self) -> None:
+        try:
+            self.history.refresh(self.library)
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+
+    def refresh_memory_state(self) -> None:
+        state = read_state(self.limit_bytes, self.host_pid or None)
+        self.chart.set_limits(state.limit, state.budget)
+        self.pressure_label.setText(
+            f"Memory: {state.level} · {state.pressure:.0%} of {format_size(state.limit)}"
+            f" · budget {format_size(state.budget)}"
+        )
+
+    def _set_status(self, task_id: int, text: str, state: str | None = None) -> None:
+        if state is not None:
+            self.states[task_id] = state
+        item = self.rows.get(task_id)
+        if item is not None:
+            item.setText(1, text)
+            item.setToolTip(1, text)
+            item.setForeground(1, QColor(STATE_COLOURS.get(self.states.get(task_id), "black")))
+
+    # -- worker signals ------------------------------------------------------------------
+
+    def on_task_queued(self, task_id: int, path: str) -> None:
+        item = QTreeWidgetItem([Path(path).name, "queued"])
+        item.setData(0, Qt.ItemDataRole.UserRole, task_id)
+        item.setToolTip(0, path)
+        self.queue.addTopLevelItem(item)
+        self.rows[task_id] = item
+        self.states[task_id] = "queued"
+
+    def on_task_started(self, task_id: int, path: str) -> None:
+        self.running_id = task_id
+        self._set_status(task_id, "starting", "running")
+        self.cancel_button.setEnabled(True)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat(f"{Path(path).name}: %p%")
+        self.shown = None
+        self.shown_task_id = task_id
+        self.export_button.setEnabled(False)
+        self.transcript_view.clear()
+        self.transcript_title.setText(f"<b>{escape(Path(path).name)}</b> · transcribing…")
+        self.chart.add_marker("start", f"start {short_name(path)}")
+
+    def on_progress(self, task_id: int, fraction: float) -> None:
+        if self.states.get(task_id) != "running":
+            return
+        self._set_status(task_id, f"transcribing {fraction:.0%}")
+        self.progress_bar.setValue(int(fraction * 1000))
+
+    def on_segment_added(self, task_id: int, segment: Segment) -> None:
+        if task_id == self.shown_task_id and self.shown is None:
+            self.transcript_view.appendPlainText(segment_line(segment))
+
+    def on_task_finished(self, task_id: int, transcript: Transcript) -> None:
+        self._task_ended(task_id)
+        words = f"{len(transcript.segments)} segment{'s' * (len(transcript.segments) != 1)}"
+        self._set_status(task_id, f"done · {words}", "done")
+        if task_id == self.shown_task_id:
+            self.show_transcript(transcript, task_id)
+        self.chart.add_marker("end", "end")
+        self.statusBar().showMessage(f"Transcribed {Path(transcript.file).name}.", 8000)
+        self.refresh_history()
+
+    def on_task_failed(self, task_id: int, message: str, error_type: str) -> None:
+        self._task_ended(task_id)
+        sentence = first_line(message)
+        item = self.rows.get(task_id)
+        name = item.text(0) if item is not None else f"task {task_id}"
+        if error_type == CANCELLED:
+            self._set_status(task_id, "cancelled", "cancelled")
+            self.statusBar().showMessage(f"Cancelled {name}.", 8000)
+            self.chart.add_marker("end", "cancelled")
+        else:
+            self._set_status(task_id, f"failed: {sentence}", "failed")
+            self.statusBar().showMessage(f"{name}: {sentence}")
+            self.chart.add_marker("end", "failed")
+        if task_id == self.shown_task_id and self.shown is None:
+            status = item.text(1) if item is not None else sentence
+            self.transcript_title.setText(f"<b>{escape(name)}</b> · {escape(status)}")
+        self.refresh_history()
+
+    def _task_ended(self, task_id: int) -> None:
+        if self.running_id == task_id:
+            self.running_id = None
+            self.cancel_button.setEnabled(False)
+            self.progress_bar.setValue(0)
+            self.progress_bar.setFormat("idle")
+
+    def on_model_loading(self, model_id: str, precision: str, estimate) -> None:
+        if self.running_id is not None:
+            self._set_status(self.running_id, "loading model")
+        self.statusBar().showMessage(
+            f"Loading {model_id} ({precision}, about {format_size(int(estimate))})…"
+        )
+
+    def on_model_loaded(self, model_id: str, precision: str, seconds: float, measured) -> None:
+        self.model_label.setText(f"Model: {model_id} · {precision}")
+        self.chart.add_marker("load", f"load {model_id}")
+        self.statusBar().showMessage(f"Loaded {model_id} ({precision}) in {seconds:.1f} s.", 5000)
+
+    def on_model_unloaded(self, model_id: str) -> None:
+        self.model_label.setText("Model: none loaded")
+        self.chart.add_marker("unload", f"unload {model_id}")
+
+    def on_fallback_used(self, task_id: int, fallback) -> None:
+        self.statusBar().showMessage(
+            f"Used {fallback.to_model} instead of {fallback.from_model}: {fallback.reason}"
+        )
+
+    def on_plan_made(self, task_id: int, plan) -> None:
+        item = self.rows.get(task_id)
+        if item is not None:
+            item.setToolTip(0, f"{item.toolTip(0)}\n{plan.model_id} · {plan.precision} · "
+                               f"batch {plan.batch_size}\n" + "\n".join(plan.reasons))
+        if plan.warning:
+            self.statusBar().showMessage(first_line(plan.warning))
+
+    def on_host_restarted(self, pid: int, reason: str) -> None:
+        text = f"The model host was restarted: {reason}." if reason else "The model host restarted."
+        self.statusBar().showMessage(text, 8000)
+
+    def on_host_pid_changed(self, pid: int) -> None:
+        self.host_pid = pid
+        if not pid:  # a killed host (cancel, watchdog) holds no model any more
+            self.model_label.setText("Model: none loaded")
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def settings_from_env() -> QSettings:
+    """Settings file under GRYM_DATA_DIR when set (tests), else the platform's usual place."""
+    data_dir = os.environ.get("GRYM_DATA_DIR")
+    if data_dir:
+        return QSettings(str(Path(data_dir) / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings()

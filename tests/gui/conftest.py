@@ -1,0 +1,16 @@
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Keep the library and settings of every GUI test in tmp_path, away from the user's."""
+    path = tmp_path / "data"
+    path.mkdir()
+    monkeypatch.setenv("GRYM_DATA_DIR", str(path))
+    monkeypatch.setenv("GRYM_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("GRYM_MEMORY_LIMIT", raising=False)
+    return path

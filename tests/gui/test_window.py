@@ -1,0 +1,206 @@
+"""The real window with the real orchestrator, model host and tiny.en model, driven offscreen."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from grym_desktop.store.library import Library
+from grym_desktop.ui.main_window import MainWindow, settings_from_env
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+DATA = Path(__file__).parent.parent / "data"
+HELLO = DATA / "hello_world.wav"
+WAIT_MS = 120_000
+
+
+def drop_files(widget, paths) -> None:
+    """Drag files onto widget and drop them, the way a file manager does."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    centre = widget.rect().center()
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(centre), Qt.DropAction.CopyAction, mime, buttons, mods)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(
+        widget, QDropEvent(QPointF(centre), Qt.DropAction.CopyAction, mime, buttons, mods)
+    )
+
+
+def rows(window) -> list[tuple[str, str]]:
+    q = window.queue
+    return [(q.topLevelItem(i).text(0), q.topLevelItem(i).text(1))
+            for i in range(q.topLevelItemCount())]
+
+
+def finished(window, count: int) -> bool:
+    states = list(window.states.values())
+    return len(states) == count and all(s in ("done", "failed", "cancelled") for s in states)
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(16 * 1024**3, settings_from_env())
+    qtbot.addWidget(w)  # closed at teardown, which shuts the worker and its host down
+    w.show()
+    return w
+
+
+def test_dropped_file_is_transcribed_live_with_memory_chart(qtbot, window, tmp_path):
+    drop_files(window.drop_zone, [HELLO])
+    assert rows(window) == [("hello_world.wav", "queued")]
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+
+    assert rows(window)[0][1].startswith("done")
+    text = window.transcript_view.toPlainText()
+    assert text.startswith("[00:00.00 → ")
+    for word in ("hello", "world", "test"):
+        assert word in text.lower()
+    assert "whisper-tiny.en" in window.model_label.text()
+    assert window.pressure_label.text().startswith("Memory: normal")
+    # The chart sampled the live model host, which holds the model.
+    qtbot.waitUntil(lambda: window.chart.samples()["host_rss"].max() > 50 * 1024**2,
+                    timeout=10_000)
+    labels = [line.label.toPlainText() for _, line in window.chart.markers]
+    assert "load whisper-tiny.en" in labels and "start hello_world.wav" in labels
+
+    # It is in the history; the export writes it out.
+    assert window.history.count() == 1 and "hello_world.wav" in window.history.item(0).text()
+    assert window.export_button.isEnabled()
+    srt = window.export_to(str(tmp_path / "out"), "srt")
+    assert srt == tmp_path / "out" / "hello_world.srt"
+    assert "00:00:00,000 --> " in srt.read_text() and "world" in srt.read_text().lower()
+
+
+def test_corrupt_file_fails_in_its_row_and_the_queue_goes_on(qtbot, window, tmp_path):
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(np.random.default_rng(0).bytes(20_000))
+    drop_files(window.drop_zone, [corrupt, HELLO])
+    qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
+
+    (bad_name, bad_status), (good_name, good_status) = rows(window)
+    assert bad_name == "corrupt.wav" and good_name == "hello_world.wav"
+    assert bad_status.startswith("failed: ") and "corrupt.wav" in bad_status
+    assert "\n" not in bad_status and "Traceback" not in bad_status
+    assert good_status.startswith("done")
+    assert "hello world" in window.transcript_view.toPlainText().lower().replace(",", "")
+    assert QApplication.activeModalWidget() is None
+    history = [window.history.item(i).text() for i in range(window.history.count())]
+    assert history[0].startswith("hello_world.wav")
+
+
+def test_cancel_stops_a_long_file_and_the_next_one_still_runs(qtbot, window, tmp_path):
+    audio, rate = sf.read(HELLO, dtype="float32")
+    spoken = np.concatenate([audio, np.zeros(12 * rate, dtype="float32")])
+    long = tmp_path / "long.wav"
+    sf.write(long, np.tile(spoken, 20), rate)  # five minutes: a phrase every 15 seconds
+    window.add_files([str(long), str(HELLO)])
+    qtbot.waitUntil(lambda: window.transcript_view.toPlainText().strip() != "", timeout=WAIT_MS)
+    assert window.cancel_button.isEnabled()
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
+
+    assert rows(window) == [("long.wav", "cancelled"), ("hello_world.wav", "done · 1 segment")]
+    assert "world" in window.transcript_view.toPlainText().lower()
+    history = [window.history.item(i).text() for i in range(window.history.count())]
+    assert history[1].startswith("⚠ long.wav") and "cancelled" in history[1]
+
+
+def test_remove_drops_a_queued_file_before_it_starts(qtbot, window, tmp_path):
+    first = tmp_path / "first.wav"
+    first.write_bytes(HELLO.read_bytes())
+    window.add_files([str(first), str(HELLO)])  # the first keeps the worker busy for a while
+    window.queue.topLevelItem(1).setSelected(True)
+    qtbot.mouseClick(window.remove_button, Qt.MouseButton.LeftButton)
+    assert [name for name, _ in rows(window)] == ["first.wav"]
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+    assert rows(window)[0][1].startswith("done")
+    assert [Path(r.file).name for r in Library().list_transcripts()] == ["first.wav"]
+
+
+def test_history_double_click_shows_a_past_transcript(qtbot, window):
+    drop_files(window.drop_zone, [HELLO])
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+    window.transcript_view.clear()
+    item = window.history.item(0)
+    centre = window.history.visualItemRect(item).center()
+    qtbot.mouseClick(window.history.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(window.history.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert "world" in window.transcript_view.toPlainText().lower()
+    assert "hello_world.wav" in window.transcript_title.text()
+
+
+def test_window_remembers_geometry_model_and_export_folder(qtbot, tmp_path):
+    first = MainWindow(16 * 1024**3, settings_from_env())
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(740, 520)  # within the offscreen screen
+    first.settings.setValue("export_dir", str(tmp_path))
+    first.close()
+    second = MainWindow(16 * 1024**3, settings_from_env())
+    qtbot.addWidget(second)
+    assert second.size() == QSize(740, 520)
+    assert second.model_box.currentText() == "whisper-tiny.en"
+    assert second.settings.value("export_dir") == str(tmp_path)
+
+
+def test_app_main_recovers_interrupted_rows_and_applies_the_limit(qtbot, data_dir):
+    from grym_desktop.ui import app
+
+    library = Library()
+    stuck = library.begin_transcript("/audio/crash.wav", "whisper-tiny.en", "ctranslate2",
+                                     "int8", 9.0)
+    seen = {}
+
+    def close_window():
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                seen["limit"] = widget.limit_bytes
+                seen["history"] = widget.history.item(0).text()
+                widget.close()
+        QApplication.instance().quit()
+
+    QTimer.singleShot(500, close_window)
+    assert app.main([], memory_limit="3GiB") == 0
+    assert seen["limit"] == 3 * 1024**3
+    assert seen["history"].startswith("⚠ crash.wav") and "incomplete" in seen["history"]
+    assert Library().list_transcripts()[0].id == stuck
+    assert Library().list_transcripts()[0].status == "incomplete"
+
+
+def test_window_process_never_imports_model_runtimes():
+    code = (
+        "import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]);"
+        "from grym_desktop.ui.main_window import MainWindow; import grym_desktop.ui.app;"
+        "from grym_desktop.ui.main_window import settings_from_env;"
+        "w = MainWindow(2**33, settings_from_env()); w.close();"
+        "print(sorted(m for m in ('torch', 'transformers', 'ctranslate2', 'faster_whisper')"
+        " if m in sys.modules))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_broken_settings_file_fails_each_file_with_its_sentence(qtbot, tmp_path):
+    config = Path(os.environ["GRYM_CONFIG_DIR"])
+    config.mkdir(parents=True)
+    (config / "settings.json").write_text("{ not json")
+    window = MainWindow(16 * 1024**3, settings_from_env())
+    qtbot.addWidget(window)
+    window.show()
+    drop_files(window.drop_zone, [HELLO])
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+    status = rows(window)[0][1]
+    assert status.startswith("failed: The settings file ") and "is not valid" in status
+    assert "settings.json" in window.statusBar().currentMessage()
