@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -32,11 +33,39 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--precision", default=None, help="float32 or int8 (default: by memory)")
     tr.add_argument("--beam-size", type=int, default=5)
     tr.add_argument("--vad", action="store_true", help="skip silence with Silero VAD")
+    tr.add_argument("--batched", action="store_true",
+                    help="decode speech pieces in batches sized to free memory")
     tr.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
 
     mem = commands.add_parser("memory", help="limit, budget, use and pressure")
     mem.add_argument("--json", action="store_true")
     mem.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
+    prof = commands.add_parser("profile", help="profile memory over load/unload cycles")
+    prof.add_argument("--model", default=DEFAULT_MODEL)
+    prof.add_argument("--cycles", type=int, default=5, help="load/unload cycles (default 5)")
+    prof.add_argument("--precision", default=None, help="float32 or int8 (default: by memory)")
+    prof.add_argument("--json", action="store_true")
+    prof.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
+    mod = commands.add_parser("models", help="list, download, verify or remove models")
+    mod.add_argument("action", choices=("list", "download", "verify", "remove", "add"))
+    mod.add_argument("target", nargs="?", metavar="ID", help="model id (a folder for add)")
+    mod.add_argument("--id", dest="new_id", default=None, help="id for a folder added with add")
+    mod.add_argument("--json", action="store_true")
+    mod.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
+    lv = commands.add_parser("live", help="transcribe the microphone as you speak")
+    lv.add_argument("--device", default=None, help="input device name (or part of it) or number")
+    lv.add_argument("--seconds", type=float, default=None, help="stop after this much audio")
+    lv.add_argument("--model", default=None, help="default: the fastest installed model")
+    lv.add_argument("--language", default=None)
+    lv.add_argument("--json", action="store_true", help="one JSON line per partial and final")
+    lv.add_argument("--list-devices", action="store_true", help="list input devices and exit")
+    lv.add_argument("--file", default=None, help="replay an audio file instead of a microphone")
+    lv.add_argument("--fast", action="store_true",
+                    help="with --file: as fast as the model takes it, not at real time")
+    lv.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
     return parser
 
 
@@ -55,8 +84,28 @@ def main(argv: list[str] | None = None) -> int:
         from grym_desktop.ui.app import main as run_window
 
         return run_window(memory_limit=limit_text)
+    try:
+        return run_command(args, limit)
+    except GrymError as exc:
+        print(f"grym-desktop: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - one sentence instead of a traceback
+        if os.environ.get("GRYM_DEBUG"):
+            raise
+        print(f"grym-desktop: unexpected error ({type(exc).__name__}: {exc}); "
+              "run again with GRYM_DEBUG=1 for details.", file=sys.stderr)
+        return 1
+
+
+def run_command(args: argparse.Namespace, limit: int) -> int:
     if args.command == "memory":
         return memory_command(args, limit)
+    if args.command == "profile":
+        return profile_command(args, limit)
+    if args.command == "models":
+        return models_command(args, limit)
+    if args.command == "live":
+        return live_command(args, limit)
     return transcribe_command(args, limit)
 
 
@@ -88,9 +137,16 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
         Path(args.output).mkdir(parents=True, exist_ok=True)
     show_progress = sys.stderr.isatty()
 
+    plan_notes: list[str] = []  # said once the model they explain is loaded
+
     def on_event(event: ev.Event) -> None:
         if isinstance(event, ev.Progress) and show_progress:
             print(f"\r{event.fraction:4.0%}", end="", file=sys.stderr, flush=True)
+        elif isinstance(event, ev.PlanMade):
+            plan_notes[:] = [*event.reasons, *([event.warning] if event.warning else [])]
+        elif isinstance(event, ev.ModelLoaded):
+            for line in plan_notes:
+                print(f"grym-desktop: {line}", file=sys.stderr)
         elif isinstance(event, ev.FallbackUsed):
             fb = event.fallback
             print(f"grym-desktop: used {fb.to_model} instead of {fb.from_model}: {fb.reason}",
@@ -100,7 +156,7 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
     library = Library()
     library.recover_interrupted()
     orchestrator = Orchestrator(limit, library=library, on_event=on_event)
-    options = {"beam_size": args.beam_size, "vad_filter": args.vad}
+    options = {"beam_size": args.beam_size, "vad_filter": args.vad, "batched": args.batched}
     try:
         for path in args.files:
             task = TranscribeTask(path, model_id=args.model, language=args.language,
@@ -127,3 +183,211 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
         orchestrator.close()
         library.close()
     return exit_code
+
+
+def profile_command(args: argparse.Namespace, limit: int) -> int:
+    """N load/unload cycles and one transcription of the bundled clip, then the report."""
+    from grym_desktop.memory.profiler import run_profile
+
+    if args.cycles < 1:
+        print("grym-desktop: --cycles must be at least 1.", file=sys.stderr)
+        return 2
+    try:
+        run = run_profile(limit, args.model, cycles=args.cycles, precision=args.precision)
+    except GrymError as exc:
+        print(f"grym-desktop: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if args.json:
+        print(json.dumps(run.to_dict()))
+    else:
+        print(f"{run.model} ({run.precision}), {run.cycles} cycles; "
+              f"{run.clip}: {run.text or '(no text)'}")
+        print(run.report.to_text())
+    return 0
+
+
+def models_command(args: argparse.Namespace, limit: int) -> int:
+    """models list|download|verify|remove [ID] and models add FOLDER [--id ID]."""
+    import logging
+
+    from grym_desktop.models import overview, sources
+    from grym_desktop.models.catalog import add_local_model, get_spec, load_catalog
+
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # no library chatter
+    if args.action in ("download", "remove", "add") and not args.target:
+        print(f"grym-desktop: models {args.action} needs "
+              f"{'a folder' if args.action == 'add' else 'a model id'}.", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "list":
+            specs = [get_spec(args.target)] if args.target else list(load_catalog().values())
+            state = overview.budget_state(limit)
+            rows = overview.model_rows(specs, state)
+            if args.json:
+                print(json.dumps({"limit": state.limit, "budget": state.budget,
+                                  "models": [r.to_dict() for r in rows]}))
+            else:
+                for r in rows:
+                    print(f"{r.spec.id:30} {r.status.state:14} "
+                          f"{_size(r.status.size_on_disk):>10}  {r.badge()}")
+            return 0
+        if args.action == "add":
+            spec = add_local_model(args.target, args.new_id)
+            print(json.dumps({"id": spec.id, "engine": spec.engine}) if args.json else
+                  f"Added {spec.id} ({spec.engine}) from {spec.source['path']}.")
+            return 0
+        if args.action == "remove":
+            message = sources.remove(get_spec(args.target))
+            print(json.dumps({"id": args.target, "result": message}) if args.json else message)
+            return 0
+        if args.action == "verify":
+            return _verify_models(args, get_spec, load_catalog)
+        return _download_model(args, get_spec(args.target), limit)
+    except GrymError as exc:
+        print(f"grym-desktop: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _size(n: int) -> str:
+    from grym_desktop.memory.limits import format_size
+
+    return format_size(n) if n else "-"
+
+
+def _verify_models(args: argparse.Namespace, get_spec, load_catalog) -> int:
+    from grym_desktop.models import sources
+
+    if args.target:
+        specs = [get_spec(args.target)]
+    else:
+        specs = [s for s in load_catalog().values()
+                 if sources.status(s).state != "not installed"]
+    results = []
+    for spec in specs:
+        problems = sources.verify(spec)
+        results.append({"id": spec.id, "ok": not problems, "problems": problems})
+        if not args.json:
+            print(f"{spec.id}: verified" if not problems else
+                  f"{spec.id}: FAILED: " + "; ".join(problems), file=sys.stdout)
+    if args.json:
+        print(json.dumps({"models": results}))
+    return 0 if all(r["ok"] for r in results) else 5
+
+
+def _download_model(args: argparse.Namespace, spec, limit: int) -> int:
+    import time
+
+    from grym_desktop.models import sources
+    from grym_desktop.models.download import download_model
+
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def on_progress(progress) -> None:
+        now = time.monotonic()
+        if progress.phase == "download" and now - last[0] < (0.2 if tty else 2.0):
+            return
+        last[0] = now
+        line = f"{spec.id}: {progress.describe()}"
+        print(f"\r{line:<78}" if tty else line, end="" if tty else "\n", file=sys.stderr,
+              flush=True)
+
+    try:
+        path = download_model(spec, on_progress, limit_bytes=limit)
+    except KeyboardInterrupt:
+        print(f"\ngrym-desktop: the download of {spec.id} was cancelled.", file=sys.stderr)
+        return 1
+    finally:
+        if tty:
+            print(file=sys.stderr)
+    st = sources.status(spec)
+    if args.json:
+        print(json.dumps({"id": spec.id, "state": st.state, "path": str(path),
+                          "size_on_disk": st.size_on_disk}))
+    else:
+        print(f"{spec.id} is installed and verified in {path}.")
+    return 0
+
+
+def live_command(args: argparse.Namespace, limit: int) -> int:
+    """Print partial and final text of the microphone (or a replayed file) as it is spoken."""
+    import signal
+    import threading
+    from dataclasses import asdict
+
+    from grym_desktop.audio.capture import MicrophoneSource, list_input_devices
+    from grym_desktop.audio.sources import FileSource
+    from grym_desktop.orchestrator import live
+    from grym_desktop.orchestrator.runner import Orchestrator
+    from grym_desktop.store.library import Library
+
+    if args.list_devices:
+        devices = list_input_devices()
+        for d in devices:
+            if args.json:
+                print(json.dumps(asdict(d), ensure_ascii=False))
+            else:
+                mark = "  (default)" if d.is_default else ""
+                print(f"{d.index:3d}  {d.name}  [{d.hostapi}, {d.rate} Hz, {d.channels} ch]{mark}")
+        if not devices and not args.json:
+            print("No microphone was found on this computer.", file=sys.stderr)
+        return 0
+    if args.fast and not args.file:
+        print("grym-desktop: --fast only applies to --file.", file=sys.stderr)
+        return 2
+    source = (FileSource(args.file, realtime=not args.fast) if args.file
+              else MicrophoneSource(args.device))
+    lock = threading.Lock()
+    partial_shown = sys.stderr.isatty() and not args.json
+    session: live.LiveSession | None = None
+
+    def say(text: str, stream=sys.stdout, end: str = "\n") -> None:
+        with lock:
+            print(text, file=stream, end=end, flush=True)
+
+    def on_event(event: live.LiveEvent) -> None:
+        at = round(session.samples / 16000, 3) if session is not None else 0.0
+        if isinstance(event, live.LivePartial):
+            if args.json:
+                say(json.dumps({"event": "partial", "utterance": event.utterance, "at": at,
+                                "start": event.start, "text": event.text,
+                                "stable": event.stable}, ensure_ascii=False))
+            elif partial_shown:
+                say(f"\r\x1b[2K\x1b[90m{event.text[-120:]}\x1b[0m", sys.stderr, end="")
+        elif isinstance(event, live.LiveFinal):
+            seg = event.segment
+            if args.json:
+                say(json.dumps({
+                    "event": "final", "utterance": event.utterance, "at": at,
+                    "start": seg.start if seg else event.speech_end,
+                    "end": seg.end if seg else event.speech_end,
+                    "text": seg.text.strip() if seg else "",
+                    "words": [asdict(w) for w in seg.words] if seg else [],
+                    "latency": event.latency}, ensure_ascii=False))
+            else:
+                if partial_shown:
+                    say("\r\x1b[2K", sys.stderr, end="")
+                if seg is not None:
+                    say(f"[{_clock(seg.start)} → {_clock(seg.end)}] {seg.text.strip()}")
+        elif isinstance(event, live.LiveWarning):
+            say(f"grym-desktop: {event.message}", sys.stderr)
+
+    library = Library()
+    library.recover_interrupted()
+    orchestrator = Orchestrator(limit, library=library)
+    session = live.LiveSession(orchestrator, source, model_id=args.model,
+                               language=args.language, max_seconds=args.seconds,
+                               on_event=on_event)
+    previous = signal.signal(signal.SIGINT, lambda *_: session.stop())
+    try:
+        session.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        orchestrator.close()
+        library.close()
+    return 0
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{secs:05.2f}"

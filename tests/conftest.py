@@ -13,9 +13,10 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path_factory, monkeypatch):
-    """Every test writes its library into a temporary folder, never the user's."""
+    """Every test keeps its library and settings in a temporary folder, never the user's."""
     data_dir = tmp_path_factory.mktemp("grym-data")
     monkeypatch.setenv("GRYM_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("GRYM_CONFIG_DIR", str(data_dir / "config"))
     return data_dir
 
 

@@ -1,0 +1,19 @@
+"""Engines: one module per runtime. Imported only inside the model host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def load_engine(engine: str, model_dir: Path, precision: str, options: dict[str, Any]) -> Any:
+    """Load a model with the named runtime; the runtime is imported only here, in the host."""
+    if engine == "ctranslate2":
+        from grym_desktop.engines.ctranslate2_engine import CTranslate2Whisper
+
+        return CTranslate2Whisper(model_dir, precision, **options)
+    if engine == "transformers":
+        from grym_desktop.engines.transformers_engine import load_transformers
+
+        return load_transformers(model_dir, precision, **options)
+    raise ValueError(f"the engine {engine} is not available in this version")

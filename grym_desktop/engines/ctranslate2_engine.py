@@ -53,11 +53,12 @@ class CTranslate2Whisper:
                     samples, batch_size=options.get("batch_size", 8), **common
                 )
             else:
+                condition = options.get("condition_on_previous_text", True)
                 segments, info = self.model.transcribe(
                     samples,
                     vad_filter=options.get("vad_filter", False),
-                    condition_on_previous_text=options.get("condition_on_previous_text", True),
-                    initial_prompt=prompt,
+                    condition_on_previous_text=condition,
+                    initial_prompt=prompt if condition else None,
                     **common,
                 )
             language = language or info.language
@@ -69,6 +70,80 @@ class CTranslate2Whisper:
                 on_progress(min(segment.end, window_end) / duration if duration else 1.0)
             on_progress(window_end / duration if duration else 1.0)
         return language
+
+    def transcribe_array(
+        self, samples: np.ndarray, options: dict[str, Any]
+    ) -> tuple[list[Segment], str | None]:
+        """Decode one short utterance held in memory (live use); times relative to its start.
+
+        The encoder reads the utterance plus at least 10 s of silence (15 s at least;
+        with options["quick"], for partial text, 5 s and 10 s) instead of a full 30 s
+        window: a fraction of the work for a typical utterance. A decode that runs away
+        (faster than anyone speaks, a word over and over) is done again on a longer
+        window, up to the full one Whisper was trained on.
+        """
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        model = self.model
+        duration = len(samples) / SAMPLE_RATE
+        features = model.feature_extractor(samples, padding=0)[:, :3000]
+        seconds = features.shape[1] // 100 + 1
+        quick = options.get("quick", False)
+        windows = [max(10, seconds + 5), max(15, seconds + 10)] if quick else [
+            max(15, seconds + 10), 30]
+        language = options.get("language") if model.model.is_multilingual else "en"
+        previous = options.get("initial_prompt")
+        for frames in dict.fromkeys(min(3000, w * 100) for w in windows):
+            encoded = model.encode(np.pad(features, ((0, 0), (0, frames - features.shape[1]))))
+            if language is None:
+                language = model.model.detect_language(encoded)[0][0][0][2:-2]
+            tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                                  task=options.get("task", "transcribe"), language=language)
+            previous_tokens = tokenizer.encode(" " + previous.strip()) if previous else []
+            prompt = model.get_prompt(tokenizer, previous_tokens, without_timestamps=True)
+            result = model.model.generate(
+                encoded, [prompt], beam_size=options.get("beam_size", 5), patience=1.0,
+                length_penalty=1.0,
+                # About 3 tokens per second of speech; the cap stops a runaway decode early.
+                max_length=min(len(prompt) + int(12 + 8 * duration), model.max_length),
+                return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+                suppress_tokens=get_suppressed_tokens(tokenizer, (-1,)),
+            )[0]
+            tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+            text = tokenizer.decode(tokens)
+            if self._plausible(text, duration):
+                break
+        else:
+            if quick:  # partial text: say the repeated phrase once rather than wait longer
+                text = self._once(text)
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        if not text.strip() or (result.no_speech_prob > 0.6 and avg_logprob < -1.0):
+            return [], language
+        return [Segment(start=0.0, end=round(duration, 3), text=text)], language
+
+    @staticmethod
+    def _plausible(text: str, seconds: float) -> bool:
+        """False for text no one could say in `seconds`: too many words, one word four
+        times in a row, or (in under 2 s) one phrase said twice back to back."""
+        words = ["".join(c for c in w.lower() if c.isalnum()) for w in text.split()]
+        if len(words) > 4.5 * seconds + 2:
+            return False
+        if any(len(set(words[i:i + 4])) == 1 for i in range(len(words) - 3)):
+            return False
+        return not (seconds < 2.0 and CTranslate2Whisper._unit(words) < len(words))
+
+    @staticmethod
+    def _unit(words: list) -> int:
+        """The length of the shortest phrase that, repeated, makes up `words`."""
+        n = len(words)
+        return next((k for k in range(1, n) if n % k == 0 and words == words[:k] * (n // k)), n)
+
+    @staticmethod
+    def _once(text: str) -> str:
+        words = text.split()
+        keys = ["".join(c for c in w.lower() if c.isalnum()) for w in words]
+        return " ".join(words[: CTranslate2Whisper._unit(keys)])
 
 
 def _to_segment(s: Any, offset: float) -> Segment:

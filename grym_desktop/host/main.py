@@ -6,8 +6,10 @@ moment; everything it produces is sent to the parent as soon as it exists.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import sys
 import time
 from dataclasses import asdict
 from multiprocessing.connection import Connection
@@ -23,6 +25,15 @@ TEST_OPS_ENV = "GRYM_HOST_TEST_OPS"
 
 def rss() -> int:
     return psutil.Process().memory_info().rss
+
+
+def trim_heap() -> None:
+    """Hand the heap pages freed by an unload back to the system; glibc keeps them otherwise."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).malloc_trim(0)
+        except (OSError, AttributeError):  # a libc without malloc_trim (musl)
+            pass
 
 
 class Host:
@@ -47,12 +58,12 @@ class Host:
         self.unload(_request_id, {})
         before = rss()
         started = time.perf_counter()
-        if args["engine"] != "ctranslate2":
-            raise GrymError(f"The engine {args['engine']} is not available in this version.")
-        from grym_desktop.engines.ctranslate2_engine import CTranslate2Whisper
+        from grym_desktop.engines import load_engine
 
         try:
-            self.engine = CTranslate2Whisper(args["model_dir"], args["precision"])
+            self.engine = load_engine(
+                args["engine"], args["model_dir"], args["precision"], args.get("options", {})
+            )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelMissingError(
                 f"The model {args['model_id']} could not be loaded from {args['model_dir']}: {exc}"
@@ -65,6 +76,7 @@ class Host:
         self.engine = None
         self.model_id = self.precision = None
         gc.collect()
+        trim_heap()
         return {"rss_before": before, "rss_after": rss()}
 
     def transcribe(self, request_id: int, args: dict) -> dict:
@@ -98,6 +110,18 @@ class Host:
             raise GrymError("The allocate operation is only available in tests.")
         self.ballast.append(bytearray(b"\x01" * int(args["bytes"])))
         return {"rss": rss()}
+
+    def live_feed(self, _request_id: int, args: dict) -> dict:
+        """Append live audio to the current utterance; maybe decode a partial (host/live.py)."""
+        from grym_desktop.host import live
+
+        return live.feed(self.engine, args)
+
+    def live_flush(self, _request_id: int, args: dict) -> dict:
+        """End the current live utterance and return its final segments (host/live.py)."""
+        from grym_desktop.host import live
+
+        return live.flush(self.engine, args)
 
     def ping(self, _request_id: int, _args: dict) -> dict:
         return {"pid": os.getpid()}

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-OPS = ("ping", "status", "load", "unload", "transcribe", "shutdown", "allocate")
+OPS = (
+    "ping", "status", "load", "unload", "transcribe", "shutdown", "allocate", "live_feed",
+    "live_flush",
+)
 FINAL_KINDS = ("ok", "error")
 
 

@@ -1,18 +1,51 @@
-"""The model catalog: what each model is, which engine runs it and where its files are."""
+"""The model catalog: what each model is, which engine runs it and where its files come from.
+
+The data lives in grym_desktop/resources/catalog.json; folders the user adds are kept in
+<data dir>/models/local.json and join the catalog as local_folder entries.
+"""
 
 from __future__ import annotations
 
-import importlib
+import hashlib
 import json
+import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grym_desktop.errors import ModelMissingError
+import platformdirs
+
+from grym_desktop.errors import InputError, ModelMissingError
 
 DEFAULT_MODEL = "whisper-tiny.en"
+CT2_PRECISIONS = ("float32", "int8")
+TRANSFORMERS_PRECISIONS = ("float32", "bfloat16")
+# model_type in a transformers config.json -> what such a model can do
+_CAPABILITIES = {
+    "whisper": ("transcribe", "translate", "detect_language", "word_timestamps"),
+    "wav2vec2": ("transcribe",),
+    "moonshine": ("transcribe",),
+    "clap": ("embed",),
+    "qwen2_audio": ("transcribe", "translate", "ask"),
+    "voxtral": ("transcribe", "translate", "ask"),
+    "granite_speech": ("transcribe", "translate", "ask"),
+}
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    path: str
+    size: int | None = None  # exact bytes, when known
+    sha256: str | None = None  # None: checked against the hub's own ETag instead
+    approx_size: int | None = None  # the hub listing's rounded size, for display only
+    optional: bool = False
+
+    @property
+    def display_size(self) -> int:
+        return self.size or self.approx_size or 0
 
 
 @dataclass(frozen=True)
@@ -22,30 +55,66 @@ class ModelSpec:
     engine: str
     capabilities: tuple[str, ...]
     languages: tuple[str, ...]
-    source: dict[str, Any]
+    source: dict[str, Any]  # the preferred source; sources lists all in order of preference
     license: str
     precisions: tuple[str, ...]
     working_bytes: dict[str, int] = field(default_factory=dict)
+    sources: tuple[dict[str, Any], ...] = ()
+    files: tuple[FileSpec, ...] = ()
+    parameters: int | None = None
+    stored_dtype: str | None = None
+    shards_index: str | None = None  # weight shards are the files this index names
+    notes: str = ""
+
+    @property
+    def download_bytes(self) -> int:
+        """The catalog's size of all files (rounded where the hub listing is)."""
+        return sum(f.display_size for f in self.files)
+
+
+def spec_from_entry(entry: dict[str, Any]) -> ModelSpec:
+    sources = tuple(entry.get("sources") or [entry["source"]])
+    files = tuple(
+        FileSpec(
+            path=f["path"],
+            size=f.get("size"),
+            sha256=f.get("sha256"),
+            approx_size=f.get("approx_size"),
+            optional=bool(f.get("optional", False)),
+        )
+        for f in entry.get("files", [])
+    )
+    return ModelSpec(
+        id=entry["id"],
+        name=entry["name"],
+        engine=entry["engine"],
+        capabilities=tuple(entry["capabilities"]),
+        languages=tuple(entry["languages"]),
+        source=sources[0],
+        license=entry["license"],
+        precisions=tuple(entry["precisions"]),
+        working_bytes={k: int(v) for k, v in entry.get("working_bytes", {}).items()},
+        sources=sources,
+        files=files,
+        parameters=entry.get("parameters"),
+        stored_dtype=entry.get("stored_dtype"),
+        shards_index=entry.get("shards_index"),
+        notes=entry.get("notes", ""),
+    )
 
 
 @cache
-def load_catalog() -> dict[str, ModelSpec]:
-    """Read the catalog shipped in grym_desktop/resources/catalog.json."""
+def builtin_catalog() -> dict[str, ModelSpec]:
+    """The catalog shipped in grym_desktop/resources/catalog.json."""
     text = resources.files("grym_desktop.resources").joinpath("catalog.json").read_text()
-    data = json.loads(text)
-    specs = {}
-    for entry in data["models"]:
-        specs[entry["id"]] = ModelSpec(
-            id=entry["id"],
-            name=entry["name"],
-            engine=entry["engine"],
-            capabilities=tuple(entry["capabilities"]),
-            languages=tuple(entry["languages"]),
-            source=entry["source"],
-            license=entry["license"],
-            precisions=tuple(entry["precisions"]),
-            working_bytes=dict(entry.get("working_bytes", {})),
-        )
+    return {e["id"]: spec_from_entry(e) for e in json.loads(text)["models"]}
+
+
+def load_catalog() -> dict[str, ModelSpec]:
+    """The shipped catalog plus the local model folders the user added."""
+    specs = dict(builtin_catalog())
+    for entry in _read_local_entries():
+        specs.setdefault(entry["id"], spec_from_entry(entry))
     return specs
 
 
@@ -58,26 +127,122 @@ def get_spec(model_id: str) -> ModelSpec:
     return catalog[model_id]
 
 
+def data_dir() -> Path:
+    """The app's data folder: $GRYM_DATA_DIR when set, else the platform's user data dir."""
+    return Path(os.environ.get("GRYM_DATA_DIR") or platformdirs.user_data_dir("grym-desktop"))
+
+
+def models_dir() -> Path:
+    return data_dir() / "models"
+
+
 def model_dir(spec: ModelSpec) -> Path:
-    """The folder holding the model's files, checked to exist."""
-    source = spec.source
-    if source["type"] == "python_package":
-        try:
-            module = importlib.import_module(source["module"])
-        except ImportError:
-            raise ModelMissingError(
-                f"The model {spec.id} is not installed: the Python package "
-                f"{source['module'].replace('_', '-')} is missing."
-            ) from None
-        path = Path(getattr(module, source["function"])())
-    elif source["type"] == "local_folder":
-        path = Path(source["path"]).expanduser()
+    """The folder holding the model's complete, verified files; ModelMissingError otherwise.
+
+    Never touches the network; a bundled model split into parts is assembled on first use.
+    """
+    from grym_desktop.models.sources import resolve
+
+    return resolve(spec)
+
+
+def required_files(engine: str) -> tuple[str, ...]:
+    return ("model.bin", "config.json") if engine == "ctranslate2" else ("config.json",)
+
+
+# -- local model folders -------------------------------------------------------------------
+
+
+def _local_path() -> Path:
+    return models_dir() / "local.json"
+
+
+def _read_local_entries() -> list[dict[str, Any]]:
+    try:
+        return json.loads(_local_path().read_text())["models"]
+    except FileNotFoundError:
+        return []
+    except (ValueError, KeyError, TypeError):
+        return []  # a damaged file must not take the catalog down; adding rewrites it
+
+
+def _write_local_entries(entries: list[dict[str, Any]]) -> None:
+    path = _local_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"models": entries}, indent=1))
+    tmp.replace(path)
+
+
+def add_local_model(folder: str | Path, model_id: str | None = None) -> ModelSpec:
+    """Register a model folder (CTranslate2 or transformers safetensors) under an id.
+
+    The files' sizes and SHA-256 are recorded now, so `verify` notices later changes.
+    """
+    path = Path(folder).expanduser().resolve()
+    if not path.is_dir():
+        raise InputError(f"{path} is not a folder.")
+    config = _read_config(path)
+    if (path / "model.bin").is_file():
+        engine, precisions, model_type = "ctranslate2", CT2_PRECISIONS, "whisper"
+    elif any(path.glob("*.safetensors")):
+        engine, precisions = "transformers", TRANSFORMERS_PRECISIONS
+        model_type = str(config.get("model_type", ""))
     else:
-        raise ModelMissingError(f"The model {spec.id} has a source this version cannot use.")
-    required = ("model.bin", "config.json") if spec.engine == "ctranslate2" else ("config.json",)
-    missing = [name for name in required if not (path / name).is_file()]
-    if missing:
-        raise ModelMissingError(
-            f"The model {spec.id} is incomplete: {', '.join(missing)} missing in {path}."
+        raise InputError(
+            f"{path} holds no model this app can load: it needs a CTranslate2 model.bin or "
+            "safetensors weights next to a config.json."
         )
-    return path
+    model_id = model_id or "local-" + re.sub(r"[^a-z0-9._-]+", "-", path.name.lower()).strip("-")
+    if model_id in builtin_catalog():
+        raise InputError(f"{model_id} is a catalog model; choose another id for this folder.")
+    files = [
+        {"path": p.name, "size": p.stat().st_size, "sha256": _sha256(p)}
+        for p in sorted(path.iterdir())
+        if p.is_file()
+    ]
+    entry = {
+        "id": model_id,
+        "name": f"{path.name} (local folder)",
+        "engine": engine,
+        "capabilities": list(_CAPABILITIES.get(model_type, ())),
+        "languages": ["multilingual"],
+        "license": "see the folder",
+        "precisions": list(precisions),
+        "sources": [{"type": "local_folder", "path": str(path)}],
+        "files": files,
+        "stored_dtype": config.get("torch_dtype"),
+    }
+    spec = spec_from_entry(entry)
+    missing = [n for n in required_files(engine) if not (path / n).is_file()]
+    if missing:
+        raise InputError(f"{path} is missing {', '.join(missing)}.")
+    entries = [e for e in _read_local_entries() if e["id"] != model_id] + [entry]
+    _write_local_entries(entries)
+    return spec
+
+
+def remove_local_model(model_id: str) -> bool:
+    """Forget a local folder entry (the folder itself is left alone)."""
+    entries = _read_local_entries()
+    kept = [e for e in entries if e["id"] != model_id]
+    if len(kept) == len(entries):
+        return False
+    _write_local_entries(kept)
+    return True
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -2,13 +2,143 @@
 
 from __future__ import annotations
 
+import json
+import math
+import struct
+from pathlib import Path
+
+from grym_desktop.errors import ModelMissingError
 from grym_desktop.memory.estimate import Estimate, estimate_ctranslate2
-from grym_desktop.models.catalog import ModelSpec, model_dir
+from grym_desktop.models.catalog import ModelSpec
+
+# Bytes per weight value at each precision, for a model whose files are not on disk yet.
+_BYTES_PER_VALUE = {
+    "float32": 4, "float16": 2, "bfloat16": 2, "int16": 2,
+    "int8": 1, "int8_float32": 1, "int8_float16": 1, "int8_bfloat16": 1,
+}
 
 
 def estimate_for(spec: ModelSpec, precision: str) -> Estimate:
-    """Weights at this precision plus the engine's working memory, as the catalog gives it."""
+    """Weights at this precision plus the engine's working memory, as the catalog gives it.
+
+    Read from the model's files when it is installed, from the catalog's data otherwise.
+    """
+    from grym_desktop.models.sources import installed_dir
+
     working = spec.working_bytes.get(precision, 0)
+    folder = installed_dir(spec)
+    if folder is None:
+        return estimate_from_catalog(spec, precision)
     if spec.engine == "ctranslate2":
-        return estimate_ctranslate2(spec.id, model_dir(spec), precision, working)
+        return estimate_ctranslate2(spec.id, folder, precision, working)
+    if spec.engine == "transformers":
+        return estimate_transformers(spec.id, folder, precision, working)
     raise ValueError(f"no footprint estimate for the {spec.engine} engine")
+
+
+def estimate_from_catalog(spec: ModelSpec, precision: str) -> Estimate:
+    """The catalog's parameter count (else its weight files' sizes) at this precision."""
+    per_value = _BYTES_PER_VALUE.get(precision)
+    if per_value is None:
+        raise ValueError(f"Unknown precision {precision!r} for {spec.id}.")
+    params = spec.parameters
+    if params is None:
+        stored = _BYTES_PER_VALUE.get(spec.stored_dtype or "float32", 4)
+        weights = sum(f.display_size for f in spec.files
+                      if f.path.endswith((".safetensors", ".bin")))
+        params = weights // stored
+    return Estimate(spec.id, precision, params, params * per_value,
+                    spec.working_bytes.get(precision, 0))
+
+
+# The transformers engine: torch and transformers themselves, and what their kernels keep after
+# a first run, come into the host with the first model (measured: 450 MB, torch 2.13 CPU).
+TRANSFORMERS_RUNTIME_BYTES = 450 * 2**20
+# The engine's own decoding window per model type, in seconds of audio.
+TRANSFORMERS_WINDOW_SECONDS = {"whisper": 30.0, "wav2vec2": 30.0, "moonshine": 20.0}
+WHISPER_BEAMS = 5
+_SAFETENSORS_SIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
+                     "I8": 1, "U8": 1, "BOOL": 1}
+_FLOAT_SIZE = {"float32": 4, "bfloat16": 2, "float16": 2, "int8": 4}
+
+
+def read_safetensors_header(path: Path) -> dict[str, dict]:
+    """The tensor table of a .safetensors file (name -> dtype, shape), reading only its header."""
+    try:
+        with open(path, "rb") as f:
+            (length,) = struct.unpack("<Q", f.read(8))
+            if length > 100 * 2**20:
+                raise ValueError("header too large")
+            header = json.loads(f.read(length))
+    except (OSError, struct.error, ValueError) as exc:
+        raise ModelMissingError(f"The weights file {path} is not a safetensors file ({exc}).") \
+            from None
+    header.pop("__metadata__", None)
+    return header
+
+
+def estimate_transformers(
+    model_id: str, model_dir: Path, precision: str, catalog_working: int = 0
+) -> Estimate:
+    """Weights from the safetensors headers at this precision, plus the runtime and activations.
+
+    float16/bfloat16 halve every float tensor; int8 (dynamic quantization) stores the Linear
+    weights (2-D, not embeddings) in one byte and keeps everything else in float32, and a
+    Linear output layer tied to the embeddings gets its own int8 copy.
+    """
+    if precision not in _FLOAT_SIZE:
+        raise ValueError(f"Unknown transformers precision {precision!r}; "
+                         f"use one of {', '.join(_FLOAT_SIZE)}.")
+    model_dir = Path(model_dir)
+    files = sorted(model_dir.glob("*.safetensors"))
+    if not files:
+        raise ModelMissingError(f"The model {model_id} has no safetensors weights in {model_dir}.")
+    config = json.loads((model_dir / "config.json").read_text())
+    params = weights = tied = 0
+    for path in files:
+        for name, info in read_safetensors_header(path).items():
+            values = math.prod(info["shape"])
+            params += values
+            if info["dtype"] not in ("F64", "F32", "F16", "BF16"):
+                weights += values * _SAFETENSORS_SIZE.get(info["dtype"], 4)
+            elif precision == "int8" and _is_linear_weight(name, info["shape"]):
+                weights += values + 8  # int8 values and their scale and zero point
+            else:
+                weights += values * _FLOAT_SIZE[precision]
+            if name.endswith("embed_tokens.weight"):
+                tied = values
+    if precision == "int8" and config.get("tie_word_embeddings", True) and config.get(
+            "is_encoder_decoder"):
+        weights += tied
+    working = TRANSFORMERS_RUNTIME_BYTES + (
+        _activation_bytes(config, precision) if config.get("model_type") in
+        TRANSFORMERS_WINDOW_SECONDS else catalog_working)
+    return Estimate(model_id, precision, params, weights, working)
+
+
+def _is_linear_weight(name: str, shape: list[int]) -> bool:
+    return len(shape) == 2 and name.endswith(".weight") and "embed" not in name \
+        and "norm" not in name
+
+
+def _activation_bytes(config: dict, precision: str) -> int:
+    """The largest tensors one window of audio makes in each speech architecture.
+
+    Whisper: the beam search's scores over the vocabulary at every step up to the token limit,
+    and one encoder layer's attention maps. Wav2Vec2: the first convolution's output (twice,
+    around its norm) and one layer's attention maps. Moonshine: its encoder's attention maps.
+    """
+    size = _FLOAT_SIZE[precision]
+    kind = config["model_type"]
+    samples = int(TRANSFORMERS_WINDOW_SECONDS[kind] * 16000)
+    if kind == "whisper":
+        frames = config.get("max_source_positions", 1500)
+        scores = WHISPER_BEAMS * config.get("max_target_positions", 448) * config["vocab_size"] * 4
+        return scores + 2 * config["encoder_attention_heads"] * frames**2 * size
+    if kind == "wav2vec2":
+        strides = config.get("conv_stride", [5, 2, 2, 2, 2, 2, 2])
+        first = 2 * config.get("conv_dim", [512])[0] * (samples // strides[0]) * size
+        frames = samples // math.prod(strides)
+        return first + config["num_attention_heads"] * frames**2 * size
+    frames = samples // 384  # Moonshine's convolution strides: 64 x 3 x 2
+    return 2 * config["encoder_num_attention_heads"] * frames**2 * size

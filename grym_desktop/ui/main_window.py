@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -31,11 +32,14 @@ from grym_desktop.export.writers import FORMATS, write
 from grym_desktop.memory.limits import format_size
 from grym_desktop.memory.state import read_state
 from grym_desktop.models.catalog import DEFAULT_MODEL, load_catalog
+from grym_desktop.settings import Settings, fallback_chain, load_settings, save_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Segment, Transcript
 from grym_desktop.ui.drop_zone import DropZone
+from grym_desktop.ui.fallback_dialog import FallbackDialog
 from grym_desktop.ui.history import HistoryList, first_line
 from grym_desktop.ui.memory_chart import MemoryChart
+from grym_desktop.ui.memory_panel import MemoryPanel
 from grym_desktop.ui.worker import ModelWorker
 
 CANCELLED = "TaskCancelledError"
@@ -57,6 +61,16 @@ def segment_line(segment: Segment) -> str:
     return f"[{format_timestamp(segment.start)} → {format_timestamp(segment.end)}] " + (
         segment.text.strip()
     )
+
+
+# What each pressure level makes the planner do, for the status bar.
+PRESSURE_EFFECTS = {
+    "normal": "",
+    "elevated": " (reduced precision preferred)",
+    "high": " (batch 1, 30 s windows)",
+    "warning": " (warning: close to the limit)",
+    "critical": " (no new loads)",
+}
 
 
 def short_name(path: str, width: int = 18) -> str:
@@ -86,6 +100,8 @@ class MainWindow(QMainWindow):
         self.shown: Transcript | None = None  # what the transcript view holds, for export
         self.shown_task_id: int | None = None
         self.host_pid = 0
+        self.task_requests: dict[int, tuple[str, str]] = {}  # task id -> (path, model id)
+        self.refusals: dict[int, str] = {}  # task id -> the guard's sentence
 
         self._build()
         self._restore_settings()
@@ -107,7 +123,8 @@ class MainWindow(QMainWindow):
         w.host_pid_changed.connect(self.on_host_pid_changed)
         w.start()
 
-        self.chart.start(lambda: self.host_pid or None)
+        self.memory_panel.connect_worker(w)
+        self.memory_panel.start(lambda: self.host_pid or None)
         self.state_timer = QTimer(self)
         self.state_timer.setInterval(1000)
         self.state_timer.timeout.connect(self.refresh_memory_state)
@@ -125,6 +142,13 @@ class MainWindow(QMainWindow):
         model_row = QHBoxLayout()
         model_row.addWidget(QLabel("Model"))
         model_row.addWidget(self.model_box, 1)
+        self.models_button = QPushButton("Models…")
+        self.models_button.clicked.connect(self.open_model_manager)
+        model_row.addWidget(self.models_button)
+        self.fallback_button = QPushButton("Fallback…")
+        self.fallback_button.setToolTip("Models to try when the chosen one cannot run")
+        self.fallback_button.clicked.connect(self.edit_fallback_chain)
+        model_row.addWidget(self.fallback_button)
 
         self.queue = QTreeWidget()
         self.queue.setHeaderLabels(["File", "Status"])
@@ -145,8 +169,13 @@ class MainWindow(QMainWindow):
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self.remove_selected)
         buttons = QHBoxLayout()
+        self.override_button = QPushButton("Load anyway…")
+        self.override_button.setToolTip("Load a model the memory guard refused, after confirming")
+        self.override_button.setEnabled(False)
+        self.override_button.clicked.connect(self.load_anyway)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.override_button)
         buttons.addStretch(1)
 
         self.history = HistoryList()
@@ -184,7 +213,12 @@ class MainWindow(QMainWindow):
         top = QWidget()
         tv = QVBoxLayout(top)
         tv.setContentsMargins(4, 8, 8, 4)
+        self.fallback_label = QLabel()
+        self.fallback_label.setWordWrap(True)
+        self.fallback_label.setStyleSheet("color: #8a5a00;")
+        self.fallback_label.hide()
         tv.addLayout(title_row)
+        tv.addWidget(self.fallback_label)
         tv.addWidget(self.transcript_view)
 
         self.chart = MemoryChart()
@@ -192,7 +226,8 @@ class MainWindow(QMainWindow):
         bv = QVBoxLayout(bottom)
         bv.setContentsMargins(4, 4, 8, 8)
         bv.addWidget(_heading("Memory"))
-        bv.addWidget(self.chart)
+        self.memory_panel = MemoryPanel(self.chart)  # the chart plus the profiler's report
+        bv.addWidget(self.memory_panel)
 
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(top)
@@ -228,19 +263,33 @@ class MainWindow(QMainWindow):
         self.settings.setValue("model", self.model_box.currentText())
         self.settings.setValue("export/format", self.format_box.currentText())
         self.settings.sync()
-        self.chart.stop()
+        self.memory_panel.stop()
         self.state_timer.stop()
+        if getattr(self, "model_manager", None) is not None:
+            self.model_manager.close()  # cancels a running download
         self.worker.shutdown()
         super().closeEvent(event)
 
     # -- user actions --------------------------------------------------------------------
+
+    def open_model_manager(self) -> None:
+        """The model manager: catalog, sizes, memory fit, download / verify / remove."""
+        from grym_desktop.ui.model_manager import ModelManager
+
+        if getattr(self, "model_manager", None) is None:
+            self.model_manager = ModelManager(self.limit_bytes, parent=self)
+        self.model_manager.refresh()
+        self.model_manager.show()
+        self.model_manager.raise_()
 
     def add_files(self, paths: list[str]) -> None:
         """Queue files for transcription with the chosen model."""
         if paths:
             self.settings.setValue("open_dir", str(Path(paths[-1]).parent))
             self.drop_zone.start_dir = str(Path(paths[-1]).parent)
-        self.worker.enqueue(list(paths), self.model_box.currentText())
+        model_id = self.model_box.currentText()
+        for task_id, path in zip(self.worker.enqueue(list(paths), model_id), paths, strict=True):
+            self.task_requests[task_id] = (path, model_id)
 
     def cancel_running(self) -> None:
         if self.running_id is not None:
@@ -303,6 +352,18 @@ class MainWindow(QMainWindow):
             f"{note}"
         )
         self.export_button.setEnabled(True)
+        self.show_fallback(transcript.fallback)
+
+    def show_fallback(self, fallback) -> None:
+        """One sentence beside the transcript when another model than the chosen one made it."""
+        if fallback is None:
+            self.fallback_label.hide()
+            return
+        self.fallback_label.setText(
+            f"Transcribed with {fallback.to_model} instead of {fallback.from_model}: "
+            f"{first_line(fallback.reason)}"
+        )
+        self.fallback_label.show()
 
     def refresh_history(self) -> None:
         try:
@@ -314,8 +375,8 @@ class MainWindow(QMainWindow):
         state = read_state(self.limit_bytes, self.host_pid or None)
         self.chart.set_limits(state.limit, state.budget)
         self.pressure_label.setText(
-            f"Memory: {state.level} · {state.pressure:.0%} of {format_size(state.limit)}"
-            f" · budget {format_size(state.budget)}"
+            f"Memory: {state.level}{PRESSURE_EFFECTS[state.level]} · {state.pressure:.0%} of "
+            f"{format_size(state.limit)} · budget {format_size(state.budget)}"
         )
 
     def _set_status(self, task_id: int, text: str, state: str | None = None) -> None:
@@ -326,6 +387,40 @@ class MainWindow(QMainWindow):
             item.setText(1, text)
             item.setToolTip(1, text)
             item.setForeground(1, QColor(STATE_COLOURS.get(self.states.get(task_id), "black")))
+
+    def load_anyway(self) -> None:
+        """Ask, with the guard's numbers, before loading a refused model; then queue it again."""
+        if not self.refusals:
+            return
+        selected = [item.data(0, Qt.ItemDataRole.UserRole) for item in self.queue.selectedItems()]
+        chosen = [i for i in selected if i in self.refusals]
+        task_id = chosen[0] if chosen else list(self.refusals)[-1]
+        path, model_id = self.task_requests[task_id]
+        answer = QMessageBox.question(
+            self, "Load anyway?",
+            f"{self.refusals[task_id]}\n\nLoad {model_id} anyway? The watchdog still stops the "
+            "model host if it goes above the limit.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        del self.refusals[task_id]
+        self.override_button.setEnabled(bool(self.refusals))
+        for new_id in self.worker.enqueue([path], model_id, override_memory=True):
+            self.task_requests[new_id] = (path, model_id)
+
+    def edit_fallback_chain(self) -> None:
+        try:
+            current = load_settings()
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            current = Settings()
+        dialog = FallbackDialog(current, transcribe_models(), self)
+        if dialog.exec() == FallbackDialog.DialogCode.Accepted:
+            edited = dialog.edited()
+            save_settings(edited)
+            self.worker.set_settings(edited)
+            chain = " → ".join(fallback_chain("transcribe", self.model_box.currentText(), edited))
+            self.statusBar().showMessage(f"Fallback chain: {chain}.", 8000)
 
     # -- worker signals ------------------------------------------------------------------
 
@@ -347,6 +442,7 @@ class MainWindow(QMainWindow):
         self.shown_task_id = task_id
         self.export_button.setEnabled(False)
         self.transcript_view.clear()
+        self.fallback_label.hide()
         self.transcript_title.setText(f"<b>{escape(Path(path).name)}</b> · transcribing…")
         self.chart.add_marker("start", f"start {short_name(path)}")
 
@@ -379,6 +475,12 @@ class MainWindow(QMainWindow):
             self._set_status(task_id, "cancelled", "cancelled")
             self.statusBar().showMessage(f"Cancelled {name}.", 8000)
             self.chart.add_marker("end", "cancelled")
+        elif error_type == "MemoryRefusedError" and task_id in self.task_requests:
+            self.refusals[task_id] = message
+            self._set_status(task_id, f"refused: {sentence}", "failed")
+            self.statusBar().showMessage(f"{name}: {sentence}")
+            self.chart.add_marker("end", "refused")
+            self.override_button.setEnabled(True)
         else:
             self._set_status(task_id, f"failed: {sentence}", "failed")
             self.statusBar().showMessage(f"{name}: {sentence}")
@@ -407,11 +509,13 @@ class MainWindow(QMainWindow):
         self.chart.add_marker("load", f"load {model_id}")
         self.statusBar().showMessage(f"Loaded {model_id} ({precision}) in {seconds:.1f} s.", 5000)
 
-    def on_model_unloaded(self, model_id: str) -> None:
+    def on_model_unloaded(self, model_id: str, *_rss: object) -> None:
         self.model_label.setText("Model: none loaded")
         self.chart.add_marker("unload", f"unload {model_id}")
 
     def on_fallback_used(self, task_id: int, fallback) -> None:
+        if task_id == self.shown_task_id:
+            self.show_fallback(fallback)
         self.statusBar().showMessage(
             f"Used {fallback.to_model} instead of {fallback.from_model}: {fallback.reason}"
         )

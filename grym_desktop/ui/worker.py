@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from grym_desktop.errors import GrymError
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
+from grym_desktop.settings import Settings
 from grym_desktop.store.library import Library
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class ModelWorker(QObject):
     task_failed = Signal(int, str, str)  # task id, message, error type
     model_loading = Signal(str, str, object)  # model id, precision, estimate bytes
     model_loaded = Signal(str, str, float, object)  # model id, precision, seconds, bytes
-    model_unloaded = Signal(str)
+    model_unloaded = Signal(str, object, object)  # model id, host RSS before, after
     fallback_used = Signal(int, object)  # task id, Fallback
     plan_made = Signal(int, object)  # task id, PlanMade event
     host_restarted = Signal(int, str)  # pid, reason
@@ -81,11 +82,16 @@ class ModelWorker(QObject):
         if pending:
             self._process()
 
-    def enqueue(self, paths: list[str], model_id: str) -> list[int]:
-        """Queue one task per path (callable from any thread); returns the task ids."""
+    def enqueue(
+        self, paths: list[str], model_id: str, override_memory: bool = False
+    ) -> list[int]:
+        """Queue one task per path (callable from any thread); returns the task ids.
+
+        override_memory: the user confirmed loading a model the guard refused.
+        """
         ids = []
         for path in paths:
-            task = TranscribeTask(path=path, model_id=model_id)
+            task = TranscribeTask(path=path, model_id=model_id, override_memory=override_memory)
             self.task_queued.emit(task.id, path)
             with self._lock:
                 if self.orchestrator is not None:
@@ -97,6 +103,11 @@ class ModelWorker(QObject):
             ids.append(task.id)
         self._wake.emit()
         return ids
+
+    def set_settings(self, settings: Settings) -> None:
+        """Use edited core settings (fallback chains) from the next task on."""
+        if self.orchestrator is not None:
+            self.orchestrator.settings = settings
 
     def cancel(self) -> None:
         """Stop the running task now; the queue goes on with the next one."""
@@ -180,7 +191,7 @@ class ModelWorker(QObject):
                 event.model_id, event.precision, event.seconds, event.measured_bytes
             )
         elif isinstance(event, ev.ModelUnloaded):
-            self.model_unloaded.emit(event.model_id)
+            self.model_unloaded.emit(event.model_id, event.rss_before, event.rss_after)
         elif isinstance(event, ev.FallbackUsed):
             self.fallback_used.emit(event.task_id, event.fallback)
         elif isinstance(event, ev.PlanMade):

@@ -1,0 +1,422 @@
+"""The Live panel: microphone choice, record / stop, level, time, backlog, growing transcript.
+
+The session runs on the ModelWorker's thread with its orchestrator (one model host,
+one model at a time; a live session waits for the files queued before it), or, with
+no worker, on a thread of its own. Finals are shown in black, the partial in grey.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from grym_desktop.errors import GrymError
+from grym_desktop.export.writers import FORMATS, write
+from grym_desktop.transcript import Transcript
+
+log = logging.getLogger(__name__)
+
+FILE_PREFIX = "File: "
+GREY = QColor("#8a8a8a")
+BLACK = QColor("#000000")
+METER_FLOOR_DB = -60
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class LiveRunner(QObject):
+    """Runs one live session at a time on the thread it lives on; reports through signals."""
+
+    started = Signal(object)  # LiveStarted
+    partial = Signal(object)  # LivePartial
+    final = Signal(object)  # LiveFinal
+    status = Signal(object)  # LiveStatus
+    warning = Signal(str)
+    finished = Signal(object)  # Transcript
+    failed = Signal(str)  # one sentence
+    _request = Signal(object)
+
+    def __init__(self, orchestrator_provider) -> None:
+        super().__init__()
+        self.orchestrator_provider = orchestrator_provider
+        self.session = None
+        self._request.connect(self._run)
+
+    def start(self, make_source, model_id: str | None) -> None:
+        """Ask for a session (callable from the GUI thread); it runs on this object's thread."""
+        self._request.emit((make_source, model_id))
+
+    def stop(self, drain: bool = True) -> None:
+        session = self.session
+        if session is not None:
+            session.stop(drain)
+
+    @Slot(object)
+    def _run(self, request) -> None:
+        from grym_desktop.orchestrator import live
+
+        make_source, model_id = request
+
+        def on_event(event) -> None:
+            if isinstance(event, live.LivePartial):
+                self.partial.emit(event)
+            elif isinstance(event, live.LiveFinal):
+                self.final.emit(event)
+            elif isinstance(event, live.LiveStatus):
+                self.status.emit(event)
+            elif isinstance(event, live.LiveWarning):
+                self.warning.emit(event.message)
+            elif isinstance(event, live.LiveStarted):
+                self.started.emit(event)
+
+        try:
+            source = make_source()  # a missing or busy microphone fails here, first
+            self.session = live.LiveSession(self.orchestrator_provider(), source,
+                                            model_id=model_id, on_event=on_event)
+            self.finished.emit(self.session.run())
+        except GrymError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the window shows a sentence, never a traceback
+            log.exception("live session crashed")
+            self.failed.emit(f"Live transcription stopped unexpectedly ({type(exc).__name__}).")
+        finally:
+            self.session = None
+
+
+class LivePanel(QWidget):
+    """Record from a microphone (or replay a file) and watch the text follow the speech."""
+
+    def __init__(self, worker=None, settings: QSettings | None = None,
+                 limit_bytes: int | None = None) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else QSettings()
+        self.transcript: Transcript | None = None
+        self.running = False
+        self._files: dict[str, tuple[str, bool]] = {}  # combo text -> (path, realtime)
+        self._partial_at: int | None = None  # document position where the grey partial starts
+        self._own_thread: QThread | None = None
+        self._own_orchestrator = None
+        if worker is not None:
+            self.runner = LiveRunner(lambda: worker.orchestrator)
+            self.runner.moveToThread(worker.qthread)
+        else:
+            self._limit = limit_bytes
+            self.runner = LiveRunner(self._standalone_orchestrator)
+            self._own_thread = QThread()
+            self._own_thread.setObjectName("grym-live")
+            self.runner.moveToThread(self._own_thread)
+            self._own_thread.start()
+        r = self.runner
+        r.started.connect(self.on_started)
+        r.partial.connect(self.on_partial)
+        r.final.connect(self.on_final)
+        r.status.connect(self.on_status)
+        r.warning.connect(self.show_message)
+        r.finished.connect(self.on_finished)
+        r.failed.connect(self.on_failed)
+        self._build()
+        self.refresh_devices()
+
+    def _standalone_orchestrator(self):
+        if self._own_orchestrator is None:
+            from grym_desktop.memory.limits import resolve_limit
+            from grym_desktop.orchestrator.runner import Orchestrator
+            from grym_desktop.store.library import Library
+
+            self._own_orchestrator = Orchestrator(self._limit or resolve_limit(None),
+                                                  library=Library())
+        return self._own_orchestrator
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.device_box = QComboBox()
+        self.device_box.setMinimumContentsLength(18)
+        self.refresh_button = QPushButton("Rescan")
+        self.refresh_button.setToolTip("Look for microphones again")
+        self.refresh_button.clicked.connect(lambda: self.refresh_devices(rescan=True))
+        self.file_button = QPushButton("File…")
+        self.file_button.setToolTip("Replay an audio file as if it were a microphone")
+        self.file_button.clicked.connect(self.choose_file)
+        self.record_button = QPushButton("● Record")
+        self.record_button.clicked.connect(self.toggle)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Input"))
+        top.addWidget(self.device_box, 1)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.file_button)
+        top.addWidget(self.record_button)
+
+        self.model_box = QComboBox()
+        self.model_box.addItems(_transcribe_models())
+        self.meter = QProgressBar()
+        self.meter.setRange(METER_FLOOR_DB, 0)
+        self.meter.setValue(METER_FLOOR_DB)
+        self.meter.setTextVisible(False)
+        self.meter.setMaximumHeight(10)
+        self.meter.setToolTip("Input level")
+        self.elapsed_label = QLabel("00:00")
+        self.backlog_label = QLabel("")
+        self.state_label = QLabel("Ready")
+        info = QHBoxLayout()
+        info.addWidget(QLabel("Model"))
+        info.addWidget(self.model_box)
+        info.addWidget(self.meter, 1)
+        info.addWidget(self.elapsed_label)
+        info.addWidget(self.backlog_label)
+
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setStyleSheet("color: #b03a2e;")
+        self.message.hide()
+
+        self.view = QTextEdit()
+        self.view.setReadOnly(True)
+        self.view.setPlaceholderText("Press Record and speak: the text follows within a second.")
+
+        self.format_box = QComboBox()
+        self.format_box.addItems(list(FORMATS))
+        self.export_button = QPushButton("Export…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_clicked)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.state_label, 1)
+        bottom.addWidget(self.format_box)
+        bottom.addWidget(self.export_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addLayout(info)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+
+        model = self.settings.value("live/model")
+        if model and self.model_box.findText(model) >= 0:
+            self.model_box.setCurrentText(model)
+        else:
+            from grym_desktop.orchestrator.live import fastest_installed_model
+
+            self.model_box.setCurrentText(fastest_installed_model())
+
+    # -- devices -------------------------------------------------------------------------
+
+    def refresh_devices(self, rescan: bool = False) -> None:
+        """Fill the input list: the microphones PortAudio sees, the remembered one first."""
+        from grym_desktop.audio.capture import list_input_devices, refresh_devices
+
+        remembered = self.settings.value("live/device") or ""
+        self.device_box.clear()
+        try:
+            if rescan and not self.running:
+                refresh_devices()
+            devices = list_input_devices()
+        except GrymError as exc:
+            devices = []
+            self.show_message(str(exc))
+        names = [d.name for d in devices]
+        default = next((d.name for d in devices if d.is_default), None)
+        for name in names:
+            self.device_box.addItem(name, name)
+        if remembered and remembered not in names and not remembered.startswith(FILE_PREFIX):
+            self.device_box.insertItem(0, f"{remembered} (not connected)", remembered)
+        for text, (path, _realtime) in self._files.items():
+            self.device_box.addItem(text, text)
+            self.device_box.setItemData(self.device_box.count() - 1, path,
+                                        Qt.ItemDataRole.ToolTipRole)
+        choice = remembered or default
+        index = self.device_box.findData(choice) if choice else -1
+        if index >= 0:
+            self.device_box.setCurrentIndex(index)
+        if self.device_box.count() == 0:
+            self.device_box.addItem("No microphone found", None)
+
+    def use_file(self, path: str | Path, realtime: bool = True) -> None:
+        """Choose a file replayed as a microphone (at real time, or as fast as decoded)."""
+        text = f"{FILE_PREFIX}{Path(path).name}"
+        self._files[text] = (str(path), realtime)
+        if self.device_box.findData(text) < 0:
+            self.device_box.addItem(text, text)
+        self.device_box.setCurrentIndex(self.device_box.findData(text))
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Replay an audio file")
+        if path:
+            self.use_file(path)
+
+    def _make_source(self):
+        choice = self.device_box.currentData()
+        if choice in self._files:
+            from grym_desktop.audio.sources import FileSource
+
+            path, realtime = self._files[choice]
+            return lambda: FileSource(path, realtime=realtime)
+        from grym_desktop.audio.capture import DeviceError, MicrophoneSource
+
+        if choice is None:
+            def no_device():
+                raise DeviceError("No microphone was found on this computer.")
+            return no_device
+        return lambda: MicrophoneSource(choice)
+
+    # -- session -------------------------------------------------------------------------
+
+    def toggle(self) -> None:
+        if self.running:
+            self.stop()
+        else:
+            self.start()
+
+    def start(self) -> None:
+        """Start a session with the chosen input and model; the view starts afresh."""
+        if self.running:
+            return
+        choice = self.device_box.currentData()
+        if choice is not None:
+            self.settings.setValue("live/device", choice)
+        self.settings.setValue("live/model", self.model_box.currentText())
+        self.view.clear()
+        self._partial_at = None
+        self.transcript = None
+        self.export_button.setEnabled(False)
+        self.message.hide()
+        self.running = True
+        self.record_button.setText("■ Stop")
+        self.device_box.setEnabled(False)
+        self.model_box.setEnabled(False)
+        self.state_label.setText("Starting…")
+        self.runner.start(self._make_source(), self.model_box.currentText())
+
+    def stop(self) -> None:
+        """Stop listening; what was heard is still finished."""
+        if self.running:
+            self.state_label.setText("Finishing…")
+            self.record_button.setEnabled(False)
+            self.runner.stop(drain=True)
+
+    def shutdown(self) -> None:
+        """The window closes: stop at once (finals already saved stay in the library)."""
+        self.runner.stop(drain=False)
+        if self._own_thread is not None:
+            self._own_thread.quit()
+            self._own_thread.wait(30_000)
+            if self._own_orchestrator is not None:
+                self._own_orchestrator.close()
+                self._own_orchestrator.library.close()
+
+    def _ended(self, state: str) -> None:
+        self.running = False
+        self.record_button.setText("● Record")
+        self.record_button.setEnabled(True)
+        self.device_box.setEnabled(True)
+        self.model_box.setEnabled(True)
+        self.meter.setValue(METER_FLOOR_DB)
+        self.state_label.setText(state)
+        self._set_partial("")
+
+    # -- events --------------------------------------------------------------------------
+
+    def on_started(self, event) -> None:
+        self.state_label.setText(f"Listening to {event.source} · {event.model} · "
+                                 f"{event.precision}")
+
+    def on_partial(self, event) -> None:
+        self._set_partial(event.text)
+
+    def on_final(self, event) -> None:
+        self._set_partial("")
+        if event.segment is None:
+            return
+        cursor = self.view.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        fmt = QTextCharFormat()
+        fmt.setForeground(BLACK)
+        if not self.view.document().isEmpty():
+            cursor.insertText(" ", fmt)
+        cursor.insertText(event.segment.text.strip(), fmt)
+        self.view.ensureCursorVisible()
+
+    def _set_partial(self, text: str) -> None:
+        """Replace the grey partial at the end of the view with text."""
+        cursor = self.view.textCursor()
+        if self._partial_at is not None:
+            cursor.setPosition(self._partial_at)
+            cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            self._partial_at = None
+        if not text:
+            return
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        self._partial_at = cursor.position()
+        fmt = QTextCharFormat()
+        fmt.setForeground(GREY)
+        cursor.insertText((" " if not self.view.document().isEmpty() else "") + text, fmt)
+        self.view.setTextCursor(cursor)
+        self.view.ensureCursorVisible()
+
+    def on_status(self, event) -> None:
+        self.meter.setValue(max(METER_FLOOR_DB, min(0, round(event.level))))
+        self.elapsed_label.setText(clock(event.elapsed))
+        behind = event.backlog
+        self.backlog_label.setText(f"{behind:.1f} s behind" if behind >= 0.05 else "")
+        self.backlog_label.setStyleSheet("color: #b03a2e;" if behind > 10 else "")
+        if event.state == "loading":
+            self.state_label.setText("Loading the model…")
+
+    def on_finished(self, transcript: Transcript) -> None:
+        self.transcript = transcript
+        self.export_button.setEnabled(bool(transcript.segments))
+        self._ended(f"Saved to the library: {len(transcript.segments)} segments, "
+                    f"{clock(transcript.duration)}")
+
+    def on_failed(self, message: str) -> None:
+        self.show_message(message)
+        self._ended("Stopped")
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    # -- export --------------------------------------------------------------------------
+
+    def export_clicked(self) -> None:
+        directory = QFileDialog.getExistingDirectory(self, "Export the live transcript to")
+        if directory:
+            self.export_to(directory, self.format_box.currentText())
+
+    def export_to(self, directory: str, fmt: str) -> Path | None:
+        if self.transcript is None:
+            return None
+        try:
+            path = write(self.transcript, fmt, Path(directory))
+        except GrymError as exc:
+            self.show_message(str(exc))
+            return None
+        self.state_label.setText(f"Exported {path.name}")
+        return path
+
+
+def _transcribe_models() -> list[str]:
+    from grym_desktop.models.catalog import load_catalog
+
+    return sorted(s.id for s in load_catalog().values() if "transcribe" in s.capabilities)

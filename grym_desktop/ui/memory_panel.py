@@ -1,0 +1,155 @@
+"""The Memory panel: the live chart and the profiler's report of this session, exportable as JSON.
+
+The panel's timer takes each sample once, keeps it in the session's Profiler and plots it, so the
+chart and the report see the same samples.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from grym_desktop.memory.limits import format_size
+from grym_desktop.memory.profiler import Profiler, ProfileReport, gc_sentence, leak_sentence
+from grym_desktop.ui.memory_chart import MemoryChart
+
+ROWS = ("Peak", "Trend", "Leak", "GC", "Estimate")
+
+
+class MemoryPanel(QWidget):
+    """Live chart plus peak, trend, leak verdict, GC effectiveness and estimate error."""
+
+    def __init__(
+        self, chart: MemoryChart | None = None, parent=None, interval_ms: int = 250,
+        report_ms: int = 2000,
+    ) -> None:
+        super().__init__(parent)
+        self.chart = chart if chart is not None else MemoryChart(interval_ms=interval_ms)
+        self.pid_source: Callable[[], int | None] = lambda: None
+        self.profiler = Profiler(lambda: self.pid_source(), interval=interval_ms / 1000)
+        self.last_report: ProfileReport | None = None
+        self._loading: tuple[float, int] | None = None  # when the load began, its estimate
+
+        self.values = {name: QLabel("–") for name in ROWS}
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for name, label in self.values.items():
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(f"{name}:", label)
+        self.export_button = QPushButton("Export report…")
+        self.export_button.setToolTip("Save the profiler's report of this session as JSON")
+        self.export_button.clicked.connect(self.export_clicked)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addStretch(1)
+        side.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
+        report = QWidget()
+        report.setLayout(side)
+        report.setMinimumWidth(260)
+        report.setMaximumWidth(420)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.chart, 3)
+        layout.addWidget(report, 2)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.sample_now)
+        self.report_timer = QTimer(self)
+        self.report_timer.setInterval(report_ms)
+        self.report_timer.timeout.connect(self.refresh_report)
+
+    def start(self, pid_source: Callable[[], int | None]) -> None:
+        """Sample every interval; pid_source names the model host to measure (None: no host)."""
+        self.pid_source = pid_source
+        self.chart.pid_source = pid_source
+        self.timer.start()
+        self.report_timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.report_timer.stop()
+
+    def sample_now(self) -> None:
+        self.chart.add_sample(self.profiler.sample())
+
+    def connect_worker(self, worker) -> None:
+        """Mark loads, unloads and task starts and ends from a ModelWorker's signals."""
+        worker.model_loading.connect(self.on_model_loading)
+        worker.model_loaded.connect(self.on_model_loaded)
+        worker.model_unloaded.connect(self.on_model_unloaded)
+        worker.task_started.connect(self.on_task_started)
+        worker.task_finished.connect(self.on_task_ended)
+        worker.task_failed.connect(self.on_task_ended)
+
+    # -- markers -------------------------------------------------------------------------
+
+    def on_model_loading(self, model_id: str, precision: str, estimate) -> None:
+        self._loading = (time.monotonic(), int(estimate or 0))
+
+    def on_model_loaded(self, model_id: str, precision: str, seconds: float, measured) -> None:
+        at, estimate = self._loading or (time.monotonic() - seconds, 0)
+        self._loading = None
+        after = self.profiler.sample().host_rss  # the model is in and idle now
+        self.profiler.mark("load", f"load {model_id}", at=at, model=model_id, precision=precision,
+                           estimate_bytes=estimate, rss_before=after - int(measured),
+                           rss_after=after)
+
+    def on_model_unloaded(self, model_id: str, rss_before: int = 0, rss_after: int = 0) -> None:
+        """The host's readings around its collection when the signal carries them."""
+        numbers = {"rss_before": rss_before, "rss_after": rss_after} if rss_after else {}
+        self.profiler.mark("unload", f"unload {model_id}", model=model_id, **numbers)
+
+    def on_task_started(self, task_id: int, path: str = "") -> None:
+        self.profiler.mark("start", f"start {Path(path).name}".strip())
+
+    def on_task_ended(self, task_id: int, *_details) -> None:
+        self.profiler.mark("end", "end")
+
+    # -- report --------------------------------------------------------------------------
+
+    def refresh_report(self) -> ProfileReport:
+        report = self.profiler.report()
+        self.last_report = report
+        peak, size = report.peak, format_size
+        self.values["Peak"].setText(
+            f"app {size(peak['app_rss'])} (host {size(peak['host_rss'])}, window "
+            f"{size(peak['gui_rss'])})")
+        trend = report.trend["app_bytes_per_min"]
+        self.values["Trend"].setText(
+            "–" if trend is None else f"{'+' if trend >= 0 else '-'}{size(abs(trend))}/min")
+        self.values["Leak"].setText(leak_sentence(report.leak))
+        self.values["GC"].setText(gc_sentence(report.collections, report.gc_effectiveness))
+        self.values["Estimate"].setText("\n".join(
+            f"{load.model} {load.precision}: {size(load.estimate_bytes)} estimated, "
+            f"{size(load.peak_bytes if load.ran_task else load.load_bytes)} measured"
+            + ("" if load.error_percent is None else f" ({load.error_percent:+.0f} %)")
+            for load in report.loads[-3:]
+        ) or "no model loaded yet")
+        return report
+
+    def export_json(self, path: str | Path) -> Path:
+        """Write the session's report, samples included, as JSON."""
+        path = Path(path)
+        path.write_text(self.refresh_report().to_json())
+        return path
+
+    def export_clicked(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export memory report", "grym-memory-report.json", "JSON (*.json)")
+        if name:
+            self.export_json(name)

@@ -1,0 +1,93 @@
+"""The Live panel with a real model host, from a file replayed as a microphone, offscreen."""
+
+from __future__ import annotations
+
+import pytest
+import soundfile as sf
+from PySide6.QtCore import QSettings, Qt
+
+from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.store.library import Library
+from grym_desktop.ui.live_panel import GREY, LivePanel, clock
+from tests.integration.test_live import speech
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+WAIT_MS = 120_000
+
+
+def coloured_text(panel: LivePanel, colour) -> str:
+    """The view's text drawn in `colour`."""
+    parts = []
+    block = panel.view.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.charFormat().foreground().color() == colour:
+                parts.append(fragment.text())
+            it += 1
+        block = block.next()
+    return "".join(parts).strip()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def panel(qtbot, settings):
+    p = LivePanel(settings=settings, limit_bytes=16 * 1024**3)
+    qtbot.addWidget(p)
+    p.show()
+    yield p
+    p.shutdown()
+
+
+def test_record_shows_grey_partials_then_black_finals_and_stop_saves(qtbot, panel, tmp_path):
+    wav = tmp_path / "three sentences.wav"
+    sf.write(wav, speech(), SAMPLE_RATE)
+    panel.use_file(wav, realtime=False)
+    grey_seen, finals = [], []
+    panel.runner.partial.connect(lambda _e: grey_seen.append(coloured_text(panel, GREY)))
+    panel.runner.final.connect(finals.append)
+
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    assert panel.running and panel.record_button.text() == "■ Stop"
+    assert not panel.device_box.isEnabled()
+    qtbot.waitUntil(lambda: len(finals) >= 1, timeout=WAIT_MS)
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)  # Stop
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+
+    assert any(grey_seen), "no grey partial text was shown"
+    text = panel.view.toPlainText().lower()
+    assert "hello world" in text.replace(",", "")
+    assert coloured_text(panel, GREY) == ""  # no partial is left once stopped
+    assert panel.record_button.text() == "● Record" and panel.record_button.isEnabled()
+    assert panel.state_label.text().startswith("Saved to the library")
+    assert not panel.message.isVisible()
+    assert panel.elapsed_label.text() == clock(panel.transcript.duration) != "00:00"
+
+    [saved] = Library().list_transcripts()
+    assert saved.file.startswith("Live ") and saved.status == "complete"
+    assert saved.segment_count == len(panel.transcript.segments) >= 1
+    srt = panel.export_to(str(tmp_path / "out"), "srt")
+    assert srt is not None and "-->" in srt.read_text() and "hello" in srt.read_text().lower()
+
+
+def test_a_missing_microphone_shows_a_message_instead_of_a_traceback(qtbot, settings):
+    settings.setValue("live/device", "USB Headset")  # remembered from an earlier session
+    panel = LivePanel(settings=settings, limit_bytes=16 * 1024**3)
+    qtbot.addWidget(panel)
+    panel.show()
+    try:
+        assert panel.device_box.currentText() == "USB Headset (not connected)"
+        qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+        assert panel.message.isVisible()
+        assert panel.message.text() == "The microphone “USB Headset” is not connected."
+        assert panel.record_button.text() == "● Record" and panel.record_button.isEnabled()
+        assert panel.view.toPlainText() == "" and panel.state_label.text() == "Stopped"
+    finally:
+        panel.shutdown()
