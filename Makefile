@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-sequential test-profile test-memory bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,15 @@ test: $(STAMP)
 	$(BIN)/ruff check grym_desktop tests bench
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs
 
+test-sequential test-profile test-memory: test-%: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs -m $*
+
 bench: $(STAMP)
-	$(BIN)/python bench/transcribe_bench.py
+	cd bench && ../$(BIN)/python transcribe_bench.py
+	cd bench && ../$(BIN)/python memory_bench.py
+	cd bench && ../$(BIN)/python engines_bench.py
+	cd bench && ../$(BIN)/python live_bench.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_stall_bench.py
 
 clean:
 	rm -rf $(VENV)

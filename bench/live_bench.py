@@ -68,10 +68,25 @@ def file_texts(orchestrator: Orchestrator, model: str, clips) -> list[str]:
     return texts
 
 
+class Recorder:
+    """Keeps what the report needs (not every status), so a long run measures the app."""
+
+    def __init__(self):
+        self.events: list[tuple[float, object]] = []  # partials and finals
+        self.max_backlog = 0.0
+
+    def __call__(self, event) -> None:
+        if isinstance(event, live.LiveStatus):
+            self.max_backlog = max(self.max_backlog, event.backlog)
+        elif isinstance(event, live.LivePartial):
+            self.events.append((time.monotonic(), live.LivePartial(event.utterance, 0.0, "", "")))
+        elif isinstance(event, live.LiveFinal):
+            self.events.append((time.monotonic(), event))
+
+
 def run_session(orchestrator: Orchestrator, source, model: str, sampler=None) -> dict:
-    events: list[tuple[float, object]] = []
-    session = live.LiveSession(orchestrator, source, model_id=model,
-                               on_event=lambda e: events.append((time.monotonic(), e)))
+    recorder = Recorder()
+    session = live.LiveSession(orchestrator, source, model_id=model, on_event=recorder)
     stop = threading.Event()
     samples: list[tuple[float, int, int]] = []
     if sampler is not None:
@@ -80,7 +95,8 @@ def run_session(orchestrator: Orchestrator, source, model: str, sampler=None) ->
     started = time.monotonic()
     transcript = session.run()
     stop.set()
-    return {"events": events, "transcript": transcript, "wall": time.monotonic() - started,
+    return {"events": recorder.events, "max_backlog": recorder.max_backlog,
+            "transcript": transcript, "wall": time.monotonic() - started,
             "t0": source.t0, "rss": samples, "precision": session.precision}
 
 
@@ -109,10 +125,8 @@ def analyse(run: dict, spans: list[tuple]) -> dict:
             "longest_partial_gap": round(max(mine), 3) if mine else None,
             "text": e.segment.text.strip() if e.segment else "",
         })
-    backlog = max((e.backlog for _, e in run["events"] if isinstance(e, live.LiveStatus)),
-                  default=0.0)
     return {"latencies": latencies, "gaps": gaps, "utterances": utterances,
-            "max_backlog": round(backlog, 2)}
+            "max_backlog": round(run["max_backlog"], 2)}
 
 
 def live_texts(transcript, spans: list[tuple]) -> list[str]:
@@ -128,7 +142,7 @@ def live_texts(transcript, spans: list[tuple]) -> list[str]:
 
 def rss_sampler(session, stop: threading.Event, out: list) -> None:
     me = psutil.Process()
-    while not stop.wait(5.0):
+    while not stop.wait(1.0):
         host = session.orchestrator.host.pid
         host_rss = psutil.Process(host).memory_info().rss if host else 0
         out.append((session.samples / SAMPLE_RATE, me.memory_info().rss, host_rss))
@@ -146,22 +160,28 @@ def long_session(orchestrator, model: str, clips, gap: float, minutes: float) ->
         source = FileSource(path, realtime=True)
         run = run_session(orchestrator, source, model, sampler=rss_sampler)
     samples = run["rss"]
-    warm = [s for s in samples if s[0] >= 60.0] or samples
     mb = 2**20
+    minutes: dict[int, list[tuple[int, int]]] = {}
+    for t, app, host in samples:
+        minutes.setdefault(int(t // 60), []).append((app, host))
+    full = [m for m in sorted(minutes) if len(minutes[m]) >= 30]
 
     def growth(column: int) -> dict:
-        first, last = warm[0][column], warm[-1][column]
-        slope = np.polyfit([s[0] / 60 for s in warm], [s[column] / mb for s in warm], 1)[0]
-        return {"after_1_min_mb": round(first / mb, 1), "end_mb": round(last / mb, 1),
-                "growth_mb": round((last - first) / mb, 1), "peak_mb": round(
-                    max(s[column] for s in warm) / mb, 1), "slope_mb_per_min": round(slope, 2)}
+        """RSS swings with each decode; per-minute medians show the trend."""
+        medians = [statistics.median(v[column] for v in minutes[m]) / mb for m in full]
+        warm = medians[1:] or medians  # the first minute is warm-up
+        slope = np.polyfit(range(len(warm)), warm, 1)[0] if len(warm) > 1 else 0.0
+        return {"median_by_minute_mb": [round(x, 1) for x in medians],
+                "growth_mb": round(warm[-1] - warm[0], 1),
+                "slope_mb_per_min": round(float(slope), 2),
+                "peak_mb": round(max(v[column] for m in full for v in minutes[m]) / mb, 1)}
 
     result = analyse(run, [])
     return {
         "minutes": round(samples[-1][0] / 60, 2) if samples else 0,
         "finals": len(run["transcript"].segments),
-        "model_host_rss": growth(2),
-        "app_rss": growth(1),
+        "model_host_rss": growth(1),
+        "app_rss": growth(0),
         "max_backlog_seconds": result["max_backlog"],
         "final_latency_seconds": stats(result["latencies"]),
         "partial_interval_seconds": stats(result["gaps"]),

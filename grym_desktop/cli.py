@@ -371,6 +371,10 @@ def live_command(args: argparse.Namespace, limit: int) -> int:
                     say(f"[{_clock(seg.start)} → {_clock(seg.end)}] {seg.text.strip()}")
         elif isinstance(event, live.LiveWarning):
             say(f"grym-desktop: {event.message}", sys.stderr)
+        elif isinstance(event, live.LiveStarted) and args.json:
+            say(json.dumps({"event": "start", "model": event.model, "engine": session.engine,
+                            "precision": event.precision, "source": event.source,
+                            "transcript_id": event.transcript_id}, ensure_ascii=False))
 
     library = Library()
     library.recover_interrupted()
@@ -380,7 +384,11 @@ def live_command(args: argparse.Namespace, limit: int) -> int:
                                on_event=on_event)
     previous = signal.signal(signal.SIGINT, lambda *_: session.stop())
     try:
-        session.run()
+        transcript = session.run()
+        if args.json:
+            say(json.dumps({"event": "end", "duration": transcript.duration,
+                            "segments": len(transcript.segments),
+                            "transcript_id": session.transcript_id}))
     finally:
         signal.signal(signal.SIGINT, previous)
         orchestrator.close()

@@ -35,3 +35,11 @@ def long_speech(tmp_path_factory) -> Path:
         ["sox", *parts, "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True
     )
     return out
+
+
+def pytest_collection_modifyitems(items):
+    """The memory governor's unit tests belong to the memory suite (`make test-memory`)."""
+    for item in items:
+        name = item.path.name
+        if name.startswith("test_memory_") or name == "test_planning.py":
+            item.add_marker(pytest.mark.memory)

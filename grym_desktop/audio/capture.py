@@ -142,7 +142,7 @@ class MicrophoneSource:
 
     realtime = True
 
-    def __init__(self, device: str | int | None = None, ring_seconds: float = 30.0,
+    def __init__(self, device: str | int | None = None, ring_seconds: float = 60.0,
                  block_seconds: float = 0.02):
         self.device = find_input_device(device)
         self.name = self.device.name

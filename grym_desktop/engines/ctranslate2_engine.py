@@ -13,6 +13,8 @@ from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.transcript import Segment, Word
 
 ENGINE = "ctranslate2"
+# faster-whisper's safeguards against hallucination, passed through when a caller sets them.
+DECODE_THRESHOLDS = ("compression_ratio_threshold", "no_speech_threshold", "log_prob_threshold")
 
 
 class CTranslate2Whisper:
@@ -45,6 +47,7 @@ class CTranslate2Whisper:
                 task=options.get("task", "transcribe"),
                 beam_size=options.get("beam_size", 5),
                 word_timestamps=options.get("word_timestamps", True),
+                **{k: options[k] for k in DECODE_THRESHOLDS if k in options},
             )
             if options.get("batched"):
                 # The batched pipeline cuts speech with VAD and decodes those pieces in parallel.

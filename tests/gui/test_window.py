@@ -143,12 +143,14 @@ def test_window_remembers_geometry_model_and_export_folder(qtbot, tmp_path):
     first = MainWindow(16 * 1024**3, settings_from_env())
     qtbot.addWidget(first)
     first.show()
-    first.resize(740, 520)  # within the offscreen screen
+    # Within the offscreen screen (800 x 800) and not the default size (nine tenths of it).
+    target = QSize(first.minimumSizeHint().width(), 660)
+    first.resize(target)
     first.settings.setValue("export_dir", str(tmp_path))
     first.close()
     second = MainWindow(16 * 1024**3, settings_from_env())
     qtbot.addWidget(second)
-    assert second.size() == QSize(740, 520)
+    assert second.size() == target
     assert second.model_box.currentText() == "whisper-tiny.en"
     assert second.settings.value("export_dir") == str(tmp_path)
 
@@ -169,8 +171,15 @@ def test_app_main_recovers_interrupted_rows_and_applies_the_limit(qtbot, data_di
                 widget.close()
         QApplication.instance().quit()
 
+    # Quit only by the explicit quit(): the quit Qt posts when the last window closes would be
+    # delivered after exec() returned and make every later test's event loop return at once.
+    qapp = QApplication.instance()
+    qapp.setQuitOnLastWindowClosed(False)
     QTimer.singleShot(500, close_window)
-    assert app.main([], memory_limit="3GiB") == 0
+    try:
+        assert app.main([], memory_limit="3GiB") == 0
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
     assert seen["limit"] == 3 * 1024**3
     assert seen["history"].startswith("⚠ crash.wav") and "incomplete" in seen["history"]
     assert Library().list_transcripts()[0].id == stuck

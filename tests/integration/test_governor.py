@@ -81,9 +81,12 @@ def test_thirty_minute_file_under_a_chunking_limit_is_complete(thirty_minutes):
     orchestrator = Orchestrator(limit, on_event=events.append)
     orchestrator.watchdog.set_limit(parse_size("16GiB"))
     try:
-        # Greedy decoding without word timings keeps this 30-minute run to a few minutes;
-        # without conditioning on previous text, 567 identical sentences cannot drift into a loop.
-        options = {"beam_size": 1, "word_timestamps": False, "condition_on_previous_text": False}
+        # Greedy decoding without word timings keeps this 30-minute run to a few minutes. The
+        # file is one sentence 567 times: without conditioning on previous text it cannot drift
+        # into a loop, and Whisper's repetition and silence safeguards, which rightly distrust
+        # such text, are off so every window must come back with words.
+        options = {"beam_size": 1, "word_timestamps": False, "condition_on_previous_text": False,
+                   "compression_ratio_threshold": None, "no_speech_threshold": None}
         transcript = orchestrator.run(TranscribeTask(str(path), precision="int8", options=options))
     finally:
         orchestrator.close()
@@ -140,7 +143,11 @@ def test_watchdog_kill_falls_back_to_the_next_model(tiny_copy, long_speech):
 
     orchestrator = Orchestrator(parse_size("16GiB"), on_event=on_event)
     try:
-        transcript = orchestrator.run(TranscribeTask(str(long_speech), model_id=tiny_copy))
+        # The file is one sentence 30 times: without conditioning on the previous text the
+        # fallback's decode cannot drift into a repetition loop and stop early.
+        options = {"condition_on_previous_text": False}
+        transcript = orchestrator.run(TranscribeTask(str(long_speech), model_id=tiny_copy,
+                                                     options=options))
     finally:
         orchestrator.close()
     assert transcript.model == "whisper-tiny.en"

@@ -21,7 +21,7 @@ from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
 from grym_desktop.store.library import Library
 from tests.conftest import DATA
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.sequential]
 
 
 @pytest.fixture

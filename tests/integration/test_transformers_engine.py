@@ -100,12 +100,20 @@ def test_converted_tiny_en_transcribes_long_real_speech_with_word_times(
     assert all(abs(t - 2.2 - 11 * round((t - 2.2) / 11)) < 0.8 for t in americans), americans
 
 
-@pytest.mark.parametrize("precision", ["int8", "bfloat16"])
+@pytest.mark.parametrize("precision", ["int8", "bfloat16", "float16"])
 def test_reduced_precisions_transcribe_and_shrink_the_model(host, tiny_en, precision):
+    from grym_desktop.engines.transformers_engine import supported_precisions
+
     if not JFK.is_file():
         pytest.skip("the eval clips (../shared/eval) are not beside the repository")
     float32 = estimate_transformers("tiny", tiny_en, "float32").weights_bytes
     assert estimate_transformers("tiny", tiny_en, precision).weights_bytes < 0.85 * float32
+    if precision not in supported_precisions():
+        # Without oneDNN kernels a half precision runs dozens of times slower: refused, clearly.
+        with pytest.raises(ModelMissingError, match=f"cannot compute in {precision}"):
+            load(host, tiny_en, precision)
+        assert host.call("status")["model"] is None
+        return
     load(host, tiny_en, precision)
     segments, _, _ = transcribe(host, JFK, beam_size=1)
     text = " ".join(s["text"] for s in segments)

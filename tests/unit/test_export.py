@@ -136,6 +136,8 @@ def test_json_has_every_field_of_the_contract():
         "rtf": 0.0054,
         "peak_rss_bytes": 512_000_000,
         "estimate_bytes": 480_000_000,
+        "batch_size": 1,  # beyond the contract: what the planner chose
+        "window_seconds": 0.0,
     }
 
 
