@@ -6,8 +6,11 @@
 2. Per precision, in a fresh host: load + transcription of the bundled clip + unload, twice. The
    first (cold) load also pays for importing the engine's libraries; the second (warm) shows the
    model's own footprint. Estimate error = (estimate - measured peak growth) / measured.
+3. Watchdog reaction: a real process grows its memory past the limit, 4 MiB every 4 ms or so
+   (as a model does while it loads or a decode runs away); the seconds from the moment its RSS
+   crossed the limit (it notes the time itself) to the kill, and how far past the limit it got.
 
-    .venv/bin/python bench/memory_bench.py [--cycles 20] [--precisions float32,int8]
+    .venv/bin/python bench/memory_bench.py [--cycles 20] [--precisions float32,int8] [--kills 10]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from common import ROOT, emit
 sys.path.insert(0, str(ROOT))
 
 from grym_desktop.memory.profiler import Profiler, bundled_clip  # noqa: E402
+from grym_desktop.memory.watchdog import Watchdog  # noqa: E402
 
 MODEL = "whisper-tiny.en"
 MIB = 2**20
@@ -154,16 +158,69 @@ def estimate_run(precision: str) -> dict:
     }
 
 
+GROWER = """
+import os, sys, time
+limit, page = int(sys.argv[1]), os.sysconf("SC_PAGE_SIZE")
+rss = lambda: int(open("/proc/self/statm").read().split()[1]) * page
+print("ready", flush=True)
+sys.stdin.readline()
+held, said = [], False
+while True:
+    held.append(bytearray(4 << 20))  # zero-filled: every page touched
+    if not said and rss() > limit:
+        print(time.monotonic(), flush=True)
+        said = True
+    if len(held) > 1024:
+        time.sleep(1)
+    time.sleep(0.004)
+"""
+
+
+def kill_run(trials: int, limit: int = 300 * MIB) -> dict:
+    """Seconds from crossing the limit to the watchdog's kill, per trial."""
+    latencies, overshoot = [], []
+    for _ in range(trials):
+        kills: list[tuple[float, int]] = []
+        dog = Watchdog(limit, on_kill=lambda _pid, rss, kills=kills: kills.append(
+            (time.monotonic(), rss)))
+        child = subprocess.Popen([sys.executable, "-c", GROWER, str(limit)], text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            assert child.stdout.readline().strip() == "ready"
+            dog.watch(child.pid)
+            child.stdin.write("go\n")
+            child.stdin.flush()
+            crossed = child.stdout.readline().strip()
+            child.wait(timeout=60)
+        finally:
+            child.kill()
+            dog.stop()
+        if not crossed or not kills:
+            raise SystemExit("the watchdog did not kill the growing process")
+        latencies.append(kills[0][0] - float(crossed))
+        overshoot.append((kills[0][1] - limit) / MIB)
+    ordered = sorted(latencies)
+    return {"limit_mb": limit // MIB, "trials": trials, "growth": "4 MiB every 4 ms",
+            "sample_interval_seconds": 0.05,
+            "kill_after_crossing_seconds": {"median": round(ordered[len(ordered) // 2], 3),
+                                            "max": round(ordered[-1], 3)},
+            "rss_past_limit_at_kill_mb": {"median": round(sorted(overshoot)[trials // 2], 1),
+                                          "max": round(max(overshoot), 1)},
+            "all_within_half_a_second": ordered[-1] <= 0.5}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cycles", type=int, default=20)
     parser.add_argument("--precisions", default="float32,int8")
+    parser.add_argument("--kills", type=int, default=10)
     args = parser.parse_args()
     precisions = args.precisions.split(",")
     emit({
         "model": MODEL,
         "leak": [leak_run(args.cycles, p) for p in precisions],
         "estimate": [estimate_run(p) for p in precisions],
+        "watchdog": kill_run(args.kills),
     })
 
 
