@@ -154,7 +154,8 @@ def estimate_run(precision: str) -> dict:
                         "total": round(estimate.total_bytes / MIB, 1)},
         "warm": figures(warm),
         "cold": figures(cold),
-        "warm_within_25_percent": abs(warm.error_percent) <= 25,
+        "within_25_percent": {"warm": abs(warm.error_percent) <= 25,
+                              "cold": abs(cold.error_percent) <= 25},
     }
 
 

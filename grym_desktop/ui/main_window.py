@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         self.right_split = QSplitter(Qt.Orientation.Vertical)
         self.right_split.addWidget(top)
         self.right_split.addWidget(bottom)
-        self.right_split.setSizes([480, 320])
+        self.right_split.setSizes([360, 320])
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(left)
         self.main_split.addWidget(self.right_split)
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(self._default_size())
-            self.resizeDocks([self.live_dock], [200], Qt.Orientation.Vertical)
+            self.resizeDocks([self.live_dock], [170], Qt.Orientation.Vertical)
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)  # where the Live dock was, and whether it was open

@@ -19,6 +19,9 @@ LINES = {  # column -> (legend name, colour)
     "system_used": ("system used", "#7f8c8d"),
 }
 MARKER_COLOURS = {"load": "#27ae60", "unload": "#8e44ad", "start": "#2c3e50", "end": "#16a085"}
+# Where along its line each kind's label sits, so the labels of quick events do not overlap.
+LABEL_POSITIONS = {"load": 0.95, "unload": 0.95, "start": 0.55, "end": 0.3}
+FLOOR_MIB = 16  # the bottom of the chart
 
 
 class Ring:
@@ -60,11 +63,14 @@ class MemoryChart(pg.PlotWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setLabel("left", "memory (MiB)")
+        # A log scale keeps a 200 MiB process and a 16 GiB limit legible in one chart.
+        plot.setLogMode(y=True)
+        plot.setLabel("left", "memory (MiB, log scale)")
         plot.setLabel("bottom", "time (s)")
         for axis in ("left", "bottom"):
             plot.getAxis(axis).enableAutoSIPrefix(False)
-        plot.addLegend(offset=(8, 4), colCount=5, labelTextColor="#333", brush=(255, 255, 255, 200))
+        plot.addLegend(offset=(8, -4), colCount=5, labelTextColor="#333",
+                       brush=(255, 255, 255, 200))  # bottom left: the limit line is at the top
         self.curves = {
             key: plot.plot(name=name, pen=pg.mkPen(colour, width=2))
             for key, (name, colour) in LINES.items()
@@ -109,8 +115,9 @@ class MemoryChart(pg.PlotWidget):
             movable=False,
             pen=pg.mkPen(MARKER_COLOURS.get(kind, "#555"), width=1),
             label=text,
-            labelOpts={"position": 0.12, "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)],
-                       "color": MARKER_COLOURS.get(kind, "#555"), "fill": (255, 255, 255, 210)},
+            labelOpts={"position": LABEL_POSITIONS.get(kind, 0.5), "rotateAxis": (1, 0),
+                       "anchors": [(0, 0), (0, 0)], "color": MARKER_COLOURS.get(kind, "#555"),
+                       "fill": (255, 255, 255, 210)},
         )
         self.getPlotItem().addItem(line)
         self.markers.append((x, line))
@@ -132,7 +139,9 @@ class MemoryChart(pg.PlotWidget):
         shown = data[data[:, 0] >= lo] if len(data) else data
         t = shown[:, 0]
         for i, key in enumerate(COLUMNS[1:], start=1):
-            self.curves[key].setData(t, shown[:, i] / MIB)
+            mib = shown[:, i] / MIB
+            # No host means no line, not a drop to the floor (log 0 is not a number).
+            self.curves[key].setData(t, np.where(mib > 0, mib, np.nan), connect="finite")
         for curve, value in ((self.limit_curve, self.limit), (self.budget_curve, self.budget)):
             if value:
                 curve.setData([lo, hi], [value / MIB] * 2)
@@ -141,4 +150,5 @@ class MemoryChart(pg.PlotWidget):
         top = max(self.limit, self.budget, float(shown[:, 1:].max()) if len(shown) else 0.0)
         plot = self.getPlotItem()
         plot.setXRange(lo, hi, padding=0)
-        plot.setYRange(0, max(top, 64 * MIB) * 1.3 / MIB, padding=0)  # room for the legend
+        top_mib = max(top / MIB, 4 * FLOOR_MIB) * 1.6  # the legend sits at the bottom
+        plot.setYRange(np.log10(FLOOR_MIB), np.log10(top_mib), padding=0)

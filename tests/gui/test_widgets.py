@@ -84,15 +84,16 @@ def test_chart_plots_samples_in_mib_and_slides_its_window(qtbot):
     x, y = chart.curves["host_rss"].getData()
     assert x[-1] == pytest.approx(399 * 0.25)
     assert x[0] >= x[-1] - 60  # only the last minute is drawn
-    assert np.all(y == 200)
+    assert np.allclose(10 ** y, 200)  # drawn on a log scale
     _, limit = chart.limit_curve.getData()
     _, budget = chart.budget_curve.getData()
-    assert limit.tolist() == [4096, 4096] and budget.tolist() == [3000, 3000]
+    assert np.allclose(10 ** limit, [4096, 4096]) and np.allclose(10 ** budget, [3000, 3000])
     # The load marker at t=0 slid out of the window; the task start is at the newest sample.
     assert [line.value() for _, line in chart.markers] == [pytest.approx(399 * 0.25)]
     assert chart.markers[0][1].label.toPlainText() == "start hello.wav"
     view_range = chart.getPlotItem().viewRange()
-    assert view_range[1][1] > 4096  # the limit line is in view
+    # Log scale: the limit line and the 100 MiB window are both in view.
+    assert 10 ** view_range[1][0] < 100 and 10 ** view_range[1][1] > 4096
 
 
 def test_chart_timer_samples_the_given_process(qtbot):
