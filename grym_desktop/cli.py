@@ -32,7 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
     tr.add_argument("--precision", default=None, help="float32 or int8 (default: by memory)")
     tr.add_argument("--beam-size", type=int, default=5)
-    tr.add_argument("--vad", action="store_true", help="skip silence with Silero VAD")
+    tr.add_argument("--vad", action="store_true",
+                    help="decode only the stretches where Silero VAD hears speech")
+    tr.add_argument("--no-speech-filter", dest="speech_filter", action="store_false",
+                    help="keep text that lies where VAD heard no speech (dropped by default)")
+    tr.add_argument("--hallucination-silence", type=float, default=None, metavar="SECONDS",
+                    help="faster-whisper's skip of silence longer than this around "
+                         "suspicious words")
     tr.add_argument("--batched", action="store_true",
                     help="decode speech pieces in batches sized to free memory")
     tr.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
@@ -156,7 +162,10 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
     library = Library()
     library.recover_interrupted()
     orchestrator = Orchestrator(limit, library=library, on_event=on_event)
-    options = {"beam_size": args.beam_size, "vad_filter": args.vad, "batched": args.batched}
+    options = {"beam_size": args.beam_size, "vad_filter": args.vad, "batched": args.batched,
+               "speech_filter": args.speech_filter}
+    if args.hallucination_silence is not None:
+        options["hallucination_silence_threshold"] = args.hallucination_silence
     try:
         for path in args.files:
             task = TranscribeTask(path, model_id=args.model, language=args.language,
@@ -171,6 +180,8 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
                 continue
             if show_progress:
                 print("\r", end="", file=sys.stderr)
+            for warning in transcript.warnings:
+                print(f"grym-desktop: {warning}", file=sys.stderr)
             if to_stdout:
                 text = render(transcript, args.format)
                 if args.format == "json":

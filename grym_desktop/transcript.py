@@ -64,6 +64,8 @@ class Transcript:
     fallback: Fallback | None = None
     metrics: Metrics = field(default_factory=Metrics)
     complete: bool = True
+    # Sentences a person should read with the result, e.g. that the file was cut short.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -81,4 +83,5 @@ class Transcript:
             "fallback": self.fallback.to_dict() if self.fallback else None,
             "metrics": asdict(self.metrics),
             "complete": self.complete,
+            "warnings": list(self.warnings),
         }

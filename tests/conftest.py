@@ -37,6 +37,38 @@ def long_speech(tmp_path_factory) -> Path:
     return out
 
 
+# Harvard sentences: varied speech, so Whisper's repetition safeguards see no loops.
+SENTENCES = (
+    "the birch canoe slid on the smooth planks",
+    "glue the sheet to the dark blue background",
+    "it is easy to tell the depth of a well",
+    "these days a chicken leg is a rare dish",
+    "rice is often served in round bowls",
+    "the juice of lemons makes fine punch",
+    "the box was thrown beside the parked truck",
+    "the hogs were fed chopped corn and garbage",
+    "four hours of steady work faced us",
+    "a large size in stockings is hard to sell",
+    "the boy was there when the sun rose",
+    "a rod is used to catch pink salmon",
+)
+
+
+@pytest.fixture(scope="session")
+def spoken_sentences(tmp_path_factory) -> list[tuple[Path, str]]:
+    """(16 kHz mono WAV, text) of twelve different sentences spoken by espeak-ng."""
+    folder = tmp_path_factory.mktemp("sentences")
+    out = []
+    for i, text in enumerate(SENTENCES):
+        raw, path = folder / f"{i}.raw.wav", folder / f"{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(140 + 10 * (i % 3)), "-w", str(raw),
+                        text], check=True)
+        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)],
+                       check=True)
+        out.append((path, text))
+    return out
+
+
 def pytest_collection_modifyitems(items):
     """The memory governor's unit tests belong to the memory suite (`make test-memory`)."""
     for item in items:

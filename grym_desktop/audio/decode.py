@@ -60,6 +60,8 @@ class AudioInfo:
     sample_rate: int  # source rate
     channels: int  # source channels
     codec: str  # e.g. "pcm_s16le", "flac", "vorbis", "mp3", "aac"
+    # What the header promises when the file holds less (a WAV cut short), else None.
+    header_duration: float | None = None
 
 
 def probe(path: str | Path) -> AudioInfo:
@@ -140,10 +142,49 @@ def _open_sf(path: str | Path, raw: bool) -> tuple[AudioInfo, Pieces]:
         if f.frames == 0:
             raise ZeroLengthAudioError(f"{path} contains no audio samples.")
         try:
-            f.read(min(4096, f.frames), dtype="float32")
+            first = f.read(min(4096, f.frames), dtype="float32")
         except sf.LibsndfileError:
             raise CorruptAudioError(f"{path} is damaged and cannot be decoded.") from None
+        if not np.isfinite(first).all():
+            raise not_a_number_error(path, 0.0)
+        if f.format == "WAV" and not raw:
+            promised = _wav_promised_frames(path, f.channels, f.subtype)
+            if promised is not None and promised > f.frames:
+                info.header_duration = promised / f.samplerate
     return info, lambda: _sf_pieces(path, raw)
+
+
+def not_a_number_error(path: str | Path, seconds: float) -> CorruptAudioError:
+    return CorruptAudioError(
+        f"{path} holds samples that are not numbers (NaN or infinite) from {seconds:.1f} s "
+        "and cannot be transcribed."
+    )
+
+
+_PCM_BYTES = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4,
+              "DOUBLE": 8, "ULAW": 1, "ALAW": 1}
+
+
+def _wav_promised_frames(path: str | Path, channels: int, subtype: str) -> int | None:
+    """Frames the WAV data chunk claims to hold (libsndfile silently counts only what is there).
+
+    None for compressed subtypes and for the 0 / 0xFFFFFFFF sizes of WAVs written as streams.
+    """
+    width = _PCM_BYTES.get(subtype)
+    if width is None:
+        return None
+    with open(path, "rb") as f:
+        if f.read(12)[8:12] != b"WAVE":
+            return None
+        for _ in range(64):  # a WAV has a handful of chunks before its data
+            header = f.read(8)
+            if len(header) < 8:
+                return None
+            size = int.from_bytes(header[4:8], "little")
+            if header[:4] == b"data":
+                return None if size in (0, 0xFFFFFFFF) else size // (width * channels)
+            f.seek(size + (size & 1), 1)
+    return None
 
 
 def _sf_pieces(path: str | Path, raw: bool) -> Iterator[np.ndarray]:

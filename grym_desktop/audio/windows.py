@@ -1,8 +1,9 @@
-"""Cut a stream of audio chunks into long decoding windows at quiet points.
+"""Cut a stream of audio chunks into long decoding windows where no one speaks.
 
-Whisper engines want the whole audio at once; a 3-hour file must not sit in
-memory whole. Windows of a few minutes, each cut at the quietest moment near
-its end, keep memory flat without splitting a word in two.
+Engines that decode a window at a time (transformers, faster-whisper's batched
+pipeline) must not hold a 3-hour file whole. Windows of a few minutes keep memory
+flat; each is cut in the middle of the longest pause that VAD found in its last
+half minute, or, without VAD, at the quietest moment near its end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import numpy as np
 from grym_desktop.audio.decode import SAMPLE_RATE
 
 FRAME = SAMPLE_RATE // 10  # 100 ms energy frames
+VAD_FRAME = 512  # samples per speech probability (Silero at 16 kHz)
+PAUSE_SEARCH_SECONDS = 30.0  # how far before a window's end a pause is looked for
+MIN_PAUSE_FRAMES = 10  # about 0.3 s: shorter quiet is a gap between words
 
 
 def quietest_cut(audio: np.ndarray, search_from: int) -> int:
@@ -26,10 +30,32 @@ def quietest_cut(audio: np.ndarray, search_from: int) -> int:
     return search_from + int(np.argmin(energy)) * FRAME + FRAME // 2
 
 
+def pause_cut(speech: np.ndarray, start: int, stop: int, threshold: float = 0.5) -> int | None:
+    """Sample in the middle of the longest pause between samples start and stop, if any.
+
+    `speech` holds one speech probability per 512 samples of the whole file.
+    """
+    first, last = start // VAD_FRAME + 1, min(stop // VAD_FRAME, len(speech))
+    quiet = np.asarray(speech[first:last]) < threshold
+    if not quiet.any():
+        return None
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
+    runs = edges.reshape(-1, 2)
+    longest = runs[np.argmax(runs[:, 1] - runs[:, 0])]
+    if longest[1] - longest[0] < MIN_PAUSE_FRAMES:
+        return None
+    return (first + (longest[0] + longest[1]) // 2) * VAD_FRAME
+
+
 def iter_windows(
-    chunks: Iterable[np.ndarray], window_seconds: float = 120.0, search_seconds: float = 5.0
+    chunks: Iterable[np.ndarray], window_seconds: float = 120.0, search_seconds: float = 5.0,
+    speech: np.ndarray | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (offset_seconds, samples) windows of about window_seconds, cut at quiet points."""
+    """Yield (offset_seconds, samples) windows of about window_seconds, cut in pauses.
+
+    With `speech` (the file's speech probabilities), the cut is the middle of the longest
+    pause in the window's last half minute; otherwise the quietest 100 ms near its end.
+    """
     window = int(window_seconds * SAMPLE_RATE)
     search = int(search_seconds * SAMPLE_RATE)
     buffer = np.zeros(0, dtype=np.float32)
@@ -37,7 +63,13 @@ def iter_windows(
     for chunk in chunks:
         buffer = np.concatenate([buffer, chunk]) if len(buffer) else chunk
         while len(buffer) >= window + search:
-            cut = quietest_cut(buffer[: window + search], window - search)
+            cut = None
+            if speech is not None:
+                back = min(int(PAUSE_SEARCH_SECONDS * SAMPLE_RATE), window // 2)
+                at = pause_cut(speech, offset + window - back, offset + window + search)
+                cut = None if at is None else at - offset
+            if cut is None:
+                cut = quietest_cut(buffer[: window + search], window - search)
             yield offset / SAMPLE_RATE, buffer[:cut]
             offset += cut
             buffer = buffer[cut:]

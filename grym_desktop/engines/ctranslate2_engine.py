@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.audio.decode import SAMPLE_RATE, iter_chunks
+from grym_desktop.audio.log_mel import StreamedFeatures, frame_count, log_mel_blocks
+from grym_desktop.audio.scan import AudioScan, take_samples
+from grym_desktop.audio.speech_filter import speech_regions
+from grym_desktop.audio.windows import iter_windows
 from grym_desktop.transcript import Segment, Word
 
 ENGINE = "ctranslate2"
 # faster-whisper's safeguards against hallucination, passed through when a caller sets them.
-DECODE_THRESHOLDS = ("compression_ratio_threshold", "no_speech_threshold", "log_prob_threshold")
+DECODE_THRESHOLDS = (
+    "compression_ratio_threshold", "no_speech_threshold", "log_prob_threshold",
+    "hallucination_silence_threshold",
+)
+# The temperature fallback samples at random; a fixed seed per file gives the same text each run.
+SAMPLING_SEED = 0
 
 
 class CTranslate2Whisper:
@@ -25,6 +36,59 @@ class CTranslate2Whisper:
         self.model = WhisperModel(
             str(model_dir), device="cpu", compute_type=precision, cpu_threads=cpu_threads
         )
+        self.mel_filters = self.model.feature_extractor.mel_filters
+
+    def transcribe_file(
+        self,
+        path: str,
+        scan: AudioScan,
+        options: dict[str, Any],
+        on_segment: Callable[[Segment], None],
+        on_progress: Callable[[float], None],
+    ) -> str | None:
+        """Decode the whole file as faster-whisper decodes it in one call, 30 s of it in memory.
+
+        Whisper's own 30 s window walks the file from the last timestamp it decoded, so no
+        cut of ours ever falls inside speech; the features are computed as the window
+        moves (StreamedFeatures). Returns the detected (or given) language.
+        """
+        duration = scan.duration
+        if options.get("batched"):
+            windows = iter_windows(self._chunks(path, scan),
+                                   window_seconds=options.get("window_seconds", 120.0))
+            return self.transcribe_windows(windows, duration, options, on_segment, on_progress)
+        blocks = log_mel_blocks(self._chunks(path, scan), self.mel_filters)
+        features = StreamedFeatures(blocks, frame_count(scan.samples), scan.log_mel_peak or 0.0)
+        language = options.get("language") if self.model.model.is_multilingual else "en"
+        if language is None:
+            language = self.model.detect_language(features=features[:, 0:3000])[0]
+        kwargs: dict[str, Any] = dict(
+            language=language,
+            task=options.get("task", "transcribe"),
+            beam_size=options.get("beam_size", 5),
+            word_timestamps=options.get("word_timestamps", True),
+            condition_on_previous_text=options.get("condition_on_previous_text", True),
+            initial_prompt=options.get("initial_prompt"),
+            **{k: options[k] for k in DECODE_THRESHOLDS if k in options},
+        )
+        if options.get("vad_filter"):
+            regions = speech_regions(scan.speech)
+            if not regions:
+                return language
+            kwargs["clip_timestamps"] = [t for region in regions for t in region]
+        ctranslate2.set_random_seed(SAMPLING_SEED)
+        with _features_given(self.model, features):
+            segments, _info = self.model.transcribe(np.zeros(0, np.float32), **kwargs)
+            for s in segments:
+                segment = _to_segment(s, 0.0)
+                on_segment(segment)
+                on_progress(min(segment.end / duration, 1.0) if duration else 1.0)
+        on_progress(1.0)
+        return language
+
+    @staticmethod
+    def _chunks(path: str, scan: AudioScan) -> Iterator[np.ndarray]:
+        return take_samples(iter_chunks(path, chunk_seconds=30.0), scan.samples)
 
     def transcribe_windows(
         self,
@@ -147,6 +211,31 @@ class CTranslate2Whisper:
         words = text.split()
         keys = ["".join(c for c in w.lower() if c.isalnum()) for w in words]
         return " ".join(words[: CTranslate2Whisper._unit(keys)])
+
+
+class _GivenFeatures:
+    """faster-whisper's feature extractor, answering with features made beforehand."""
+
+    def __init__(self, extractor: Any, features: StreamedFeatures):
+        self._extractor = extractor
+        self._features = features
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> StreamedFeatures:
+        return self._features
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._extractor, name)
+
+
+@contextmanager
+def _features_given(model: WhisperModel, features: StreamedFeatures) -> Iterator[None]:
+    """While inside, model.transcribe decodes `features` instead of computing its own."""
+    extractor = model.feature_extractor
+    model.feature_extractor = _GivenFeatures(extractor, features)
+    try:
+        yield
+    finally:
+        model.feature_extractor = extractor
 
 
 def _to_segment(s: Any, offset: float) -> Segment:

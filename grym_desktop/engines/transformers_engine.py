@@ -17,7 +17,8 @@ import torch
 import transformers
 from transformers import AutoFeatureExtractor, AutoTokenizer
 
-from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.audio.decode import SAMPLE_RATE, iter_chunks
+from grym_desktop.audio.scan import AudioScan, take_samples
 from grym_desktop.audio.windows import iter_windows
 from grym_desktop.host.main import trim_heap
 from grym_desktop.models.footprint import TRANSFORMERS_WINDOW_SECONDS
@@ -102,6 +103,20 @@ class _TransformersEngine:
         language = self.transcribe_windows([(0.0, samples)], duration, options, segments.append,
                                            lambda _fraction: None)
         return segments, language
+
+    def transcribe_file(
+        self,
+        path: str,
+        scan: AudioScan,
+        options: dict[str, Any],
+        on_segment: Callable[[Segment], None],
+        on_progress: Callable[[float], None],
+    ) -> str | None:
+        """Decode the file in long windows cut where the scan heard no speech."""
+        chunks = take_samples(iter_chunks(path, chunk_seconds=30.0), scan.samples)
+        windows = iter_windows(chunks, window_seconds=options.get("window_seconds", 120.0),
+                               speech=scan.speech)
+        return self.transcribe_windows(windows, scan.duration, options, on_segment, on_progress)
 
     def transcribe_windows(
         self,

@@ -19,6 +19,7 @@ import psutil
 
 from grym_desktop.errors import GrymError, ModelMissingError
 from grym_desktop.host import protocol
+from grym_desktop.transcript import Segment
 
 TEST_OPS_ENV = "GRYM_HOST_TEST_OPS"
 
@@ -80,28 +81,45 @@ class Host:
         return {"rss_before": before, "rss_after": rss()}
 
     def transcribe(self, request_id: int, args: dict) -> dict:
-        from grym_desktop.audio.decode import iter_chunks, probe
-        from grym_desktop.audio.windows import iter_windows
+        """Scan the file once (length, speech, peak), then decode it, sending segments as made.
+
+        Segments where the scan heard no speech are dropped (options["speech_filter"],
+        on unless False); a file that holds less than its header promises is transcribed
+        as far as it goes and reported as incomplete.
+        """
+        from grym_desktop.audio.decode import probe
+        from grym_desktop.audio.scan import scan_audio
+        from grym_desktop.audio.speech_filter import SpeechFilter
 
         if self.engine is None:
             raise GrymError("No model is loaded in the model host.")
-        info = probe(args["path"])
-        windows = iter_windows(
-            iter_chunks(args["path"], chunk_seconds=30.0),
-            window_seconds=args.get("window_seconds", 120.0),
-        )
+        path = args["path"]
+        options = {"window_seconds": args.get("window_seconds", 120.0),
+                   **args.get("options", {})}
         started = time.perf_counter()
-        language = self.engine.transcribe_windows(
-            windows,
-            info.duration,
-            args.get("options", {}),
-            on_segment=lambda s: self.conn.send(protocol.segment(request_id, asdict(s))),
+        scan = scan_audio(path, probe(path), getattr(self.engine, "mel_filters", None))
+        speech = SpeechFilter(scan.speech) if options.get("speech_filter", True) else None
+        dropped = 0
+
+        def on_segment(segment: Segment) -> None:
+            nonlocal dropped
+            kept = speech.apply(segment) if speech is not None else segment
+            if kept is None:
+                dropped += 1
+                return
+            self.conn.send(protocol.segment(request_id, asdict(kept)))
+
+        language = self.engine.transcribe_file(
+            path, scan, options, on_segment,
             on_progress=lambda f: self.conn.send(protocol.progress(request_id, min(f, 1.0))),
         )
         return {
             "language": language,
-            "duration": info.duration,
+            "duration": scan.duration,
             "seconds": time.perf_counter() - started,
+            "complete": scan.cut_short is None,
+            "warnings": [scan.cut_short] if scan.cut_short else [],
+            "segments_without_speech": dropped,
         }
 
     def allocate(self, _request_id: int, args: dict) -> dict:

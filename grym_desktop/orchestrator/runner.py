@@ -231,6 +231,9 @@ class Orchestrator:
             raise
         elapsed = time.perf_counter() - started
         transcript.language = result.get("language") or task.language
+        transcript.duration = result.get("duration", transcript.duration)
+        transcript.complete = bool(result.get("complete", True))
+        transcript.warnings = list(result.get("warnings", []))
         transcript.metrics = Metrics(
             load_seconds=round(load_seconds, 3),
             transcribe_seconds=round(elapsed, 3),

@@ -207,7 +207,8 @@ class Library:
                 raise GrymError(f"Transcript {transcript_id} is not in the library.") from exc
 
     def finish_transcript(self, transcript_id: int, transcript: Transcript) -> None:
-        """Mark a transcript complete with its language, fallback and metrics.
+        """Mark a transcript done with its language, fallback and metrics; "incomplete" with
+        its first warning when not every sample of the file was decoded (a file cut short).
 
         When the final transcript has segments they replace the streamed ones, so the
         library holds exactly the result; an empty final list keeps what was streamed.
@@ -215,9 +216,11 @@ class Library:
         fallback = json.dumps(transcript.fallback.to_dict()) if transcript.fallback else None
         with self._guard("save to"), self._transaction():
             cur = self._conn.execute(
-                "UPDATE transcripts SET status = 'complete', error = NULL, language = ?,"
+                "UPDATE transcripts SET status = ?, error = ?, language = ?,"
                 " duration = ?, fallback = ?, metrics = ? WHERE id = ?",
                 (
+                    "complete" if transcript.complete else "incomplete",
+                    transcript.warnings[0] if transcript.warnings else None,
                     transcript.language,
                     float(transcript.duration),
                     fallback,
@@ -294,7 +297,7 @@ class Library:
         with self._guard("read"):
             row = self._conn.execute(
                 "SELECT file, model, engine, precision, language, duration, status, fallback,"
-                " metrics FROM transcripts WHERE id = ?",
+                " metrics, error FROM transcripts WHERE id = ?",
                 (transcript_id,),
             ).fetchone()
             if row is None:
@@ -307,7 +310,7 @@ class Library:
                     (transcript_id,),
                 )
             ]
-        file, model, engine, precision, language, duration, status, fallback, metrics = row
+        file, model, engine, precision, language, duration, status, fallback, metrics, error = row
         fb = json.loads(fallback) if fallback else None
         known = {f.name for f in fields(Metrics)}
         return Transcript(
@@ -321,6 +324,7 @@ class Library:
             fallback=Fallback(fb["from"], fb["to"], fb["reason"]) if fb else None,
             metrics=Metrics(**{k: v for k, v in json.loads(metrics or "{}").items() if k in known}),
             complete=status == "complete",
+            warnings=[error] if error and status == "incomplete" else [],
         )
 
     def delete_transcript(self, transcript_id: int) -> None:

@@ -378,17 +378,19 @@ class MainWindow(QMainWindow):
             f"{note}"
         )
         self.export_button.setEnabled(True)
-        self.show_fallback(transcript.fallback)
+        self.show_fallback(transcript.fallback, transcript.warnings)
 
-    def show_fallback(self, fallback) -> None:
-        """One sentence beside the transcript when another model than the chosen one made it."""
-        if fallback is None:
+    def show_fallback(self, fallback, warnings: list[str] | None = None) -> None:
+        """One sentence beside the transcript when another model than the chosen one made it,
+        and one per warning (a file cut short)."""
+        lines = [first_line(w) for w in warnings or []]
+        if fallback is not None:
+            lines.insert(0, f"Transcribed with {fallback.to_model} instead of "
+                            f"{fallback.from_model}: {first_line(fallback.reason)}")
+        if not lines:
             self.fallback_label.hide()
             return
-        self.fallback_label.setText(
-            f"Transcribed with {fallback.to_model} instead of {fallback.from_model}: "
-            f"{first_line(fallback.reason)}"
-        )
+        self.fallback_label.setText("\n".join(lines))
         self.fallback_label.show()
 
     def refresh_history(self) -> None:

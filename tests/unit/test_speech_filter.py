@@ -1,0 +1,64 @@
+"""Text where VAD heard no speech is dropped; text where it did is kept whole."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grym_desktop.audio.speech_filter import FRAME_SECONDS, SpeechFilter, speech_regions
+from grym_desktop.transcript import Segment, Word
+
+
+def probabilities(total: float, speech: list[tuple[float, float]]) -> np.ndarray:
+    p = np.zeros(int(total / FRAME_SECONDS), np.float32)
+    for start, end in speech:
+        p[int(start / FRAME_SECONDS) : int(end / FRAME_SECONDS)] = 0.9
+    return p
+
+
+def segment(*words: tuple[float, float, str]) -> Segment:
+    ws = [Word(s, e, w) for s, e, w in words]
+    return Segment(ws[0].start, ws[-1].end, "".join(w.word for w in ws), ws)
+
+
+def test_a_segment_in_silence_is_dropped():
+    f = SpeechFilter(probabilities(30, [(2, 5)]))
+    assert f.apply(segment((25.0, 26.5, " Thank"), (26.5, 27.0, " you."))) is None
+
+
+def test_a_segment_on_speech_is_kept_unchanged():
+    f = SpeechFilter(probabilities(30, [(2, 5)]))
+    s = segment((2.1, 2.5, " hello"), (2.6, 3.0, " world"))
+    assert f.apply(s) is s
+
+
+def test_words_after_speech_ends_are_trimmed_but_words_inside_are_kept():
+    f = SpeechFilter(probabilities(30, [(2, 5), (8, 10)]))
+    s = segment((2.1, 2.5, " one"), (6.2, 6.6, " two"), (8.1, 8.5, " three"),
+                (20.0, 20.5, " Thank"), (20.5, 21.0, " you."))
+    kept = f.apply(s)
+    assert kept.text == " one two three"
+    assert kept.end == 8.5
+
+
+def test_word_timing_within_the_margin_counts_as_speech():
+    f = SpeechFilter(probabilities(30, [(2, 5)]), margin=0.5)
+    assert f.apply(segment((5.3, 5.6, " late"))) is not None
+    assert f.apply(segment((5.8, 6.2, " later"))) is None
+
+
+def test_a_segment_without_words_is_judged_by_its_span():
+    f = SpeechFilter(probabilities(30, [(2, 5)]))
+    assert f.apply(Segment(2.0, 4.0, " hello")) is not None
+    assert f.apply(Segment(12.0, 14.0, " you")) is None
+
+
+def test_speech_regions_join_short_pauses_and_pad():
+    regions = speech_regions(probabilities(60, [(2, 5), (5.5, 8), (20, 22)]), pad=0.4,
+                             merge_gap=2.0)
+    assert len(regions) == 2
+    assert regions[0][0] < 2 and 8 < regions[0][1] < 8.5
+    assert 19.5 < regions[1][0] < 20
+
+
+def test_no_speech_gives_no_regions():
+    assert speech_regions(np.zeros(1000, np.float32)) == []
