@@ -7,6 +7,10 @@ and on a 30-minute file made by concatenating the clips, the throughput ratio an
 the host's peak RSS against its peak on a 30-second file.
 
     .venv/bin/python bench/transcribe_bench.py [--rounds 3] [--long-minutes 30]
+                                               [--memory-hours 3] [--skip-clips]
+
+--memory-hours H also transcribes an H-hour file with the app alone and reports its
+host peak RSS against the 30-second file's (memory must stay flat with length).
 """
 
 from __future__ import annotations
@@ -76,6 +80,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--long-minutes", type=float, default=30.0)
+    parser.add_argument("--memory-hours", type=float, default=0.0)
+    parser.add_argument("--skip-clips", action="store_true",
+                        help="only the long files (and the memory file)")
     args = parser.parse_args()
 
     clips = speech_clips()
@@ -86,8 +93,17 @@ def main() -> None:
         else Path(p).stat().st_size / 32000 for p in paths
     )
 
+    report: dict = {"settings": {"model": "whisper-tiny.en", **SETTINGS, "word_timestamps": True}}
+    if not args.skip_clips:
+        report.update(clip_set(paths, references, audio_seconds, args.rounds))
+    long_files(report, [p for p, _ in clips], args.long_minutes, args.memory_hours)
+    emit(report)
+
+
+def clip_set(paths: list[str], references: list[str], audio_seconds: float,
+             rounds: int) -> dict:
     grym_times, bare_times = [], []
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         seconds, grym_results = grym_transcribe(paths)
         grym_times.append(seconds)
         seconds, bare_texts = bare_transcribe(paths)
@@ -95,7 +111,6 @@ def main() -> None:
     grym_texts = [" ".join(s["text"].strip() for s in r["segments"]) for r in grym_results]
 
     report = {
-        "settings": {"model": "whisper-tiny.en", **SETTINGS, "word_timestamps": True},
         "clips": len(paths),
         "audio_seconds": round(audio_seconds, 2),
         "wer_percent": {"grym": round(wer(references, grym_texts), 2),
@@ -108,19 +123,22 @@ def main() -> None:
     }
     report["wer_percent"]["difference_points"] = round(
         report["wer_percent"]["grym"] - report["wer_percent"]["faster_whisper"], 2)
+    return report
 
+
+def long_files(report: dict, clips: list[Path], minutes: float, memory_hours: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         long_file = Path(tmp) / "long.wav"
         short_file = Path(tmp) / "short.wav"
-        make_long_file([p for p, _ in clips], args.long_minutes, long_file)
-        make_long_file([p for p, _ in clips], 0.5, short_file)
+        make_long_file(clips, minutes, long_file)
+        make_long_file(clips, 0.5, short_file)
         grym_long, [long_result] = grym_transcribe([str(long_file)])
         bare_long, _ = bare_transcribe([str(long_file)])
         _, [short_result] = grym_transcribe([str(short_file)])
         long_peak = long_result["metrics"]["peak_rss_bytes"]
         short_peak = short_result["metrics"]["peak_rss_bytes"]
         report["long_file"] = {
-            "minutes": args.long_minutes,
+            "minutes": minutes,
             "grym_seconds": round(grym_long, 2),
             "faster_whisper_seconds": round(bare_long, 2),
             "throughput_ratio": round(bare_long / grym_long, 3),
@@ -129,7 +147,20 @@ def main() -> None:
             "host_peak_rss_30s_file_mb": round(short_peak / 2**20, 1),
             "peak_difference_mb": round((long_peak - short_peak) / 2**20, 1),
         }
-    emit(report)
+        if memory_hours:
+            hours_file = Path(tmp) / "hours.wav"
+            make_long_file(clips, memory_hours * 60, hours_file)
+            seconds, [hours_result] = grym_transcribe([str(hours_file)])
+            hours_peak = hours_result["metrics"]["peak_rss_bytes"]
+            report["hours_file"] = {
+                "hours": memory_hours,
+                "grym_seconds": round(seconds, 2),
+                "complete": hours_result["complete"],
+                "segments": len(hours_result["segments"]),
+                "host_peak_rss_mb": round(hours_peak / 2**20, 1),
+                "host_peak_rss_30s_file_mb": round(short_peak / 2**20, 1),
+                "peak_difference_mb": round((hours_peak - short_peak) / 2**20, 1),
+            }
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ class CTranslate2Whisper:
         duration = scan.duration
         if options.get("batched"):
             windows = iter_windows(self._chunks(path, scan),
-                                   window_seconds=options.get("window_seconds", 120.0))
+                                   window_seconds=options.get("window_seconds", 120.0),
+                                   speech=scan.speech)
             return self.transcribe_windows(windows, duration, options, on_segment, on_progress)
         blocks = log_mel_blocks(self._chunks(path, scan), self.mel_filters)
         features = StreamedFeatures(blocks, frame_count(scan.samples), scan.log_mel_peak or 0.0)

@@ -213,3 +213,19 @@ def test_broken_settings_file_fails_each_file_with_its_sentence(qtbot, tmp_path)
     status = rows(window)[0][1]
     assert status.startswith("failed: The settings file ") and "is not valid" in status
     assert "settings.json" in window.statusBar().currentMessage()
+
+
+def test_a_file_cut_short_shows_its_text_and_says_it_was_cut_short(qtbot, window, tmp_path):
+    speech, rate = sf.read(HELLO, dtype="float32")
+    path = tmp_path / "cut.wav"
+    sf.write(path, np.concatenate([speech, np.zeros(rate * 4, np.float32), speech]), rate,
+             subtype="PCM_16")
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.5)])  # the header still promises all of it
+
+    drop_files(window.drop_zone, [path])
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+    assert "hello" in window.transcript_view.toPlainText().lower()
+    assert "incomplete" in window.transcript_title.text()
+    assert window.fallback_label.isVisible()
+    assert "cut short" in window.fallback_label.text()
