@@ -9,7 +9,7 @@ loudest log-mel value that Whisper's features are floored from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,9 +43,12 @@ class AudioScan:
 
 
 def scan_audio(
-    path: str | Path, info: AudioInfo, mel_filters: np.ndarray | None = None
+    path: str | Path, info: AudioInfo, mel_filters: np.ndarray | None = None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> AudioScan:
     """Read the whole file once; raise CorruptAudioError at once for NaN or infinite samples.
+
+    on_progress gets the fraction of the header's duration read after each chunk.
 
     Damage part-way through is not an error here: the file is transcribed up to it and
     the scan says where it was cut short.
@@ -72,6 +75,8 @@ def scan_audio(
             first_bad = int(np.argmin(np.isfinite(chunk)))
             raise not_a_number_error(path, (samples + first_bad) / SAMPLE_RATE)
         samples += len(chunk)
+        if on_progress is not None and info.duration:
+            on_progress(min(1.0, samples / SAMPLE_RATE / info.duration))
         carry = np.concatenate([carry, chunk])
         whole = len(carry) // FRAME * FRAME
         probabilities.append(vad(carry[:whole].reshape(-1, FRAME)))
