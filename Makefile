@@ -23,7 +23,8 @@ test-sequential test-profile test-memory: test-%: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs -m $*
 
 bench: $(STAMP)
-	cd bench && ../$(BIN)/python transcribe_bench.py
+	cd bench && ../$(BIN)/python transcribe_bench.py --memory-hours 3
+	cd bench && ../$(BIN)/python long_bench.py --app-variant "no_filter=--no-speech-filter"
 	cd bench && ../$(BIN)/python memory_bench.py
 	cd bench && ../$(BIN)/python engines_bench.py
 	cd bench && ../$(BIN)/python live_bench.py --long

@@ -14,7 +14,6 @@ from faster_whisper import BatchedInferencePipeline, WhisperModel
 from grym_desktop.audio.decode import SAMPLE_RATE, iter_chunks
 from grym_desktop.audio.log_mel import StreamedFeatures, frame_count, log_mel_blocks
 from grym_desktop.audio.scan import AudioScan, take_samples
-from grym_desktop.audio.speech_filter import speech_regions
 from grym_desktop.audio.windows import iter_windows
 from grym_desktop.transcript import Segment, Word
 
@@ -53,7 +52,9 @@ class CTranslate2Whisper:
         moves (StreamedFeatures). Returns the detected (or given) language.
         """
         duration = scan.duration
-        if options.get("batched"):
+        if options.get("batched") or options.get("vad_filter"):
+            # faster-whisper joins the speech VAD found into one stream; that needs the audio,
+            # so these decode windows of it, cut in pauses.
             windows = iter_windows(self._chunks(path, scan),
                                    window_seconds=options.get("window_seconds", 120.0),
                                    speech=scan.speech)
@@ -72,11 +73,6 @@ class CTranslate2Whisper:
             initial_prompt=options.get("initial_prompt"),
             **{k: options[k] for k in DECODE_THRESHOLDS if k in options},
         )
-        if options.get("vad_filter"):
-            regions = speech_regions(scan.speech)
-            if not regions:
-                return language
-            kwargs["clip_timestamps"] = [t for region in regions for t in region]
         ctranslate2.set_random_seed(SAMPLING_SEED)
         with _features_given(self.model, features):
             segments, _info = self.model.transcribe(np.zeros(0, np.float32), **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grym_desktop.audio.speech_filter import FRAME_SECONDS, SpeechFilter, speech_regions
+from grym_desktop.audio.speech_filter import FRAME_SECONDS, SpeechFilter
 from grym_desktop.transcript import Segment, Word
 
 
@@ -31,13 +31,23 @@ def test_a_segment_on_speech_is_kept_unchanged():
     assert f.apply(s) is s
 
 
-def test_words_after_speech_ends_are_trimmed_but_words_inside_are_kept():
+def test_words_stretched_into_a_pause_are_kept_and_moved_back_onto_the_speech():
     f = SpeechFilter(probabilities(30, [(2, 5), (8, 10)]))
     s = segment((2.1, 2.5, " one"), (6.2, 6.6, " two"), (8.1, 8.5, " three"),
-                (20.0, 20.5, " Thank"), (20.5, 21.0, " you."))
+                (8.5, 14.0, " four"), (14.0, 14.0, " five."))
     kept = f.apply(s)
-    assert kept.text == " one two three"
-    assert kept.end == 8.5
+    assert kept.text == s.text, "every word is kept"
+    assert [w.word for w in kept.words] == [w.word for w in s.words]
+    assert kept.words[2].start == 8.1
+    assert 8.5 <= kept.words[3].start and kept.words[-1].end <= 10.1
+    assert kept.end <= 10.1
+
+
+def test_words_before_speech_starts_are_moved_onto_it():
+    f = SpeechFilter(probabilities(30, [(6, 9)]))
+    kept = f.apply(segment((1.0, 1.2, " so"), (1.2, 6.5, " we"), (6.6, 7.0, " go")))
+    assert kept.text == " so we go"
+    assert kept.start >= 5.9 and kept.words[1].end == 6.5
 
 
 def test_word_timing_within_the_margin_counts_as_speech():
@@ -51,14 +61,3 @@ def test_a_segment_without_words_is_judged_by_its_span():
     assert f.apply(Segment(2.0, 4.0, " hello")) is not None
     assert f.apply(Segment(12.0, 14.0, " you")) is None
 
-
-def test_speech_regions_join_short_pauses_and_pad():
-    regions = speech_regions(probabilities(60, [(2, 5), (5.5, 8), (20, 22)]), pad=0.4,
-                             merge_gap=2.0)
-    assert len(regions) == 2
-    assert regions[0][0] < 2 and 8 < regions[0][1] < 8.5
-    assert 19.5 < regions[1][0] < 20
-
-
-def test_no_speech_gives_no_regions():
-    assert speech_regions(np.zeros(1000, np.float32)) == []
