@@ -192,3 +192,13 @@ def test_the_same_file_gives_the_same_text_every_run(tmp_path, spoken_sentences)
         orchestrator.close()
         library.close()
     assert texts[0] and texts[0] == texts[1]
+
+
+def test_vad_option_transcribes_the_speech_and_nothing_after_it(tmp_path, spoken_sentences):
+    path = tmp_path / "vad.wav"
+    timeline = build(path, spoken_clips(spoken_sentences)[:4], pauses=[0.5, 4.0], tail=10.0)
+    result, obj = transcribe_json(path, "--vad")
+    assert result.returncode == 0, result.stderr
+    words = words_of(obj)
+    assert "smooth" in " ".join(w["word"].lower() for w in words)
+    assert [w for w in words if w["start"] > timeline[-1][1] + 1.0] == []
