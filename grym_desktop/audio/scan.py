@@ -108,6 +108,11 @@ def _cut_short(path: str | Path, info: AudioInfo, samples: int) -> str | None:
             f"holds {held:.1f} s; what is there was transcribed.")
 
 
+def decoded_chunks(path: str | Path, scan: AudioScan) -> Iterator[np.ndarray]:
+    """The file's 16 kHz chunks read again, ending exactly where the scan ended."""
+    return take_samples(iter_chunks(path, chunk_seconds=CHUNK_SECONDS), scan.samples)
+
+
 def take_samples(chunks: Iterator[np.ndarray], samples: int) -> Iterator[np.ndarray]:
     """The chunks up to `samples` in all: a second pass stops where the scan stopped."""
     left = samples

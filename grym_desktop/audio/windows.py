@@ -9,10 +9,12 @@ half minute, or, without VAD, at the quietest moment near its end.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 
 from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.audio.scan import AudioScan, decoded_chunks
 
 FRAME = SAMPLE_RATE // 10  # 100 ms energy frames
 VAD_FRAME = 512  # samples per speech probability (Silero at 16 kHz)
@@ -75,3 +77,11 @@ def iter_windows(
             buffer = buffer[cut:]
     if len(buffer):
         yield offset / SAMPLE_RATE, buffer
+
+
+def file_windows(
+    path: str | Path, scan: AudioScan, window_seconds: float
+) -> Iterator[tuple[float, np.ndarray]]:
+    """The scanned file's windows, each cut in a pause the scan found."""
+    return iter_windows(decoded_chunks(path, scan), window_seconds=window_seconds,
+                        speech=scan.speech)

@@ -11,10 +11,10 @@ import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-from grym_desktop.audio.decode import SAMPLE_RATE, iter_chunks
+from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.audio.log_mel import StreamedFeatures, frame_count, log_mel_blocks
-from grym_desktop.audio.scan import AudioScan, take_samples
-from grym_desktop.audio.windows import iter_windows
+from grym_desktop.audio.scan import AudioScan, decoded_chunks
+from grym_desktop.audio.windows import file_windows
 from grym_desktop.transcript import Segment, Word
 
 ENGINE = "ctranslate2"
@@ -55,11 +55,9 @@ class CTranslate2Whisper:
         if options.get("batched") or options.get("vad_filter"):
             # faster-whisper joins the speech VAD found into one stream; that needs the audio,
             # so these decode windows of it, cut in pauses.
-            windows = iter_windows(self._chunks(path, scan),
-                                   window_seconds=options.get("window_seconds", 120.0),
-                                   speech=scan.speech)
+            windows = file_windows(path, scan, options.get("window_seconds", 120.0))
             return self.transcribe_windows(windows, duration, options, on_segment, on_progress)
-        blocks = log_mel_blocks(self._chunks(path, scan), self.mel_filters)
+        blocks = log_mel_blocks(decoded_chunks(path, scan), self.mel_filters)
         features = StreamedFeatures(blocks, frame_count(scan.samples), scan.log_mel_peak or 0.0)
         language = options.get("language") if self.model.model.is_multilingual else "en"
         if language is None:
@@ -82,10 +80,6 @@ class CTranslate2Whisper:
                 on_progress(min(segment.end / duration, 1.0) if duration else 1.0)
         on_progress(1.0)
         return language
-
-    @staticmethod
-    def _chunks(path: str, scan: AudioScan) -> Iterator[np.ndarray]:
-        return take_samples(iter_chunks(path, chunk_seconds=30.0), scan.samples)
 
     def transcribe_windows(
         self,

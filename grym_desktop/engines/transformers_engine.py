@@ -17,9 +17,9 @@ import torch
 import transformers
 from transformers import AutoFeatureExtractor, AutoTokenizer
 
-from grym_desktop.audio.decode import SAMPLE_RATE, iter_chunks
-from grym_desktop.audio.scan import AudioScan, take_samples
-from grym_desktop.audio.windows import iter_windows
+from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.audio.scan import AudioScan
+from grym_desktop.audio.windows import file_windows, iter_windows
 from grym_desktop.host.main import trim_heap
 from grym_desktop.models.footprint import TRANSFORMERS_WINDOW_SECONDS
 from grym_desktop.transcript import Segment, Word
@@ -113,9 +113,7 @@ class _TransformersEngine:
         on_progress: Callable[[float], None],
     ) -> str | None:
         """Decode the file in long windows cut where the scan heard no speech."""
-        chunks = take_samples(iter_chunks(path, chunk_seconds=30.0), scan.samples)
-        windows = iter_windows(chunks, window_seconds=options.get("window_seconds", 120.0),
-                               speech=scan.speech)
+        windows = file_windows(path, scan, options.get("window_seconds", 120.0))
         return self.transcribe_windows(windows, scan.duration, options, on_segment, on_progress)
 
     def transcribe_windows(
