@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import psutil
-from common import emit, speech_clips, wer
+from common import NORMALISATION, emit, speech_clips, wer
 
 from grym_desktop.host.client import HostClient
 from grym_desktop.memory.estimate import estimate_ctranslate2
@@ -106,7 +106,8 @@ def main() -> None:
     report = {
         "settings": {"model": "whisper-tiny.en (bundled, same weights)",
                      "precision": args.precision, "beam_size": args.beam_size,
-                     "cpu_threads": args.threads, "word_timestamps": True},
+                     "cpu_threads": args.threads, "word_timestamps": True,
+                     "wer_normalisation": NORMALISATION},
         "clips": len(paths),
         "convert_seconds": round(convert_seconds, 2),
         "wer_percent": {name: round(wer(references, r["texts"]), 2)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 import soundfile as sf
-from common import emit, normalise, speech_clips, wer
+from common import NORMALISATION, emit, normalise, speech_clips, wer
 
 from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
 from grym_desktop.audio.sources import ArraySource, FileSource
@@ -202,7 +202,7 @@ def main() -> None:
     clips = speech_clips()
     library = Library()
     orchestrator = Orchestrator(resolve_limit(None), library=library)
-    report: dict = {"model": model, "cpu_count": os.cpu_count(),
+    report: dict = {"model": model, "wer_normalisation": NORMALISATION, "cpu_count": os.cpu_count(),
                     "load_average_before": [round(x, 2) for x in os.getloadavg()]}
     try:
         if not args.long_only:

@@ -39,7 +39,17 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
-from common import EVAL, emit, median, normalise, run_cli, run_python, speech_clips, wer
+from common import (
+    EVAL,
+    NORMALISATION,
+    emit,
+    median,
+    normalise,
+    run_cli,
+    run_python,
+    speech_clips,
+    wer,
+)
 
 RATE = 16000
 SLACK = 1.0  # seconds either side of a speech clip still counted as its time
@@ -555,6 +565,7 @@ def main() -> None:
                      "word_timestamps": True, "minutes": args.minutes, "seed": args.seed,
                      "app_runs": args.runs, "bare_runs": args.bare_runs,
                      "app_args": APP_ARGS, "app_variants": variants, "slack_seconds": SLACK,
+                     "wer_normalisation": NORMALISATION,
                      "app_source": app_source()},
         "summary": {},
         "recordings": {},

@@ -25,7 +25,16 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from common import emit, load_raw_or_decode, median, run_cli, run_python, speech_clips, wer
+from common import (
+    NORMALISATION,
+    emit,
+    load_raw_or_decode,
+    median,
+    run_cli,
+    run_python,
+    speech_clips,
+    wer,
+)
 
 SETTINGS = {"precision": "float32", "beam_size": 5}
 
@@ -107,7 +116,8 @@ def main() -> None:
         else Path(p).stat().st_size / 32000 for p in paths
     )
 
-    report: dict = {"settings": {"model": "whisper-tiny.en", **SETTINGS, "word_timestamps": True}}
+    report: dict = {"settings": {"model": "whisper-tiny.en", **SETTINGS, "word_timestamps": True,
+                                 "wer_normalisation": NORMALISATION}}
     if not args.skip_clips:
         report.update(clip_set(paths, references, audio_seconds, args.rounds))
     long_files(report, [p for p, _ in clips], args.long_minutes, args.memory_hours)

@@ -26,6 +26,13 @@ class Segment:
         words = [Word(**w) for w in d.get("words") or []]
         return cls(start=d["start"], end=d["end"], text=d["text"], words=words)
 
+    def shifted(self, seconds: float) -> Segment:
+        """The segment with its times and its words' times moved later by `seconds`."""
+        words = [Word(round(w.start + seconds, 3), round(w.end + seconds, 3), w.word,
+                      w.probability) for w in self.words]
+        return Segment(round(self.start + seconds, 3), round(self.end + seconds, 3), self.text,
+                       words)
+
 
 @dataclass
 class Fallback:

@@ -123,3 +123,26 @@ def take_samples(chunks: Iterator[np.ndarray], samples: int) -> Iterator[np.ndar
         left -= len(chunk)
         if left <= 0:
             return
+
+
+def read_spans(
+    path: str | Path, scan: AudioScan, spans: list[tuple[float, float]]
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(start, samples) of each (start, end) span in seconds, in one more pass over the file.
+
+    Spans must be in time order and not overlap; only one span is held at a time.
+    """
+    wanted = [(round(s * SAMPLE_RATE), round(e * SAMPLE_RATE)) for s, e in spans]
+    position, parts, index = 0, [], 0
+    for chunk in decoded_chunks(path, scan):
+        end_of_chunk = position + len(chunk)
+        while index < len(wanted) and wanted[index][0] < end_of_chunk:
+            first, stop = wanted[index]
+            parts.append(chunk[max(0, first - position):max(0, stop - position)])
+            if stop > end_of_chunk:
+                break
+            yield first / SAMPLE_RATE, np.concatenate(parts)
+            parts, index = [], index + 1
+        position = end_of_chunk
+    if parts:
+        yield wanted[index][0] / SAMPLE_RATE, np.concatenate(parts)

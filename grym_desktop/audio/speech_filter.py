@@ -17,6 +17,9 @@ from grym_desktop.transcript import Segment, Word
 
 FRAME_SECONDS = FRAME / SAMPLE_RATE
 MIN_WORD = 0.1  # seconds: the least time a moved word is given
+MIN_UNHEARD = 0.5  # seconds: shorter speech with no words is a breath or a click
+WORD_GAP = 0.3  # seconds: speech either side of a shorter gap is one stretch
+UNHEARD_PAD = 0.5  # seconds of audio either side of unheard speech decoded with it
 
 
 @dataclass
@@ -30,6 +33,8 @@ class SpeechFilter:
     def __post_init__(self) -> None:
         self._speech = np.asarray(self.probabilities) >= self.threshold
         self._count = np.concatenate([[0], np.cumsum(self._speech)])
+        runs = np.array(self._runs(), dtype=np.int64).reshape(-1, 2)
+        self._run_starts, self._run_stops = runs[:, 0], runs[:, 1]
 
     def has_speech(self, start: float, end: float) -> bool:
         """True when any frame within the margin of [start, end] holds speech."""
@@ -53,35 +58,72 @@ class SpeechFilter:
         first = heard.index(True)
         last = len(heard) - 1 - heard[::-1].index(True)
         words = list(segment.words)
-        _, speech_end = self._speech_around(words[last].start)
-        if last < len(words) - 1 or words[last].end > speech_end + self.margin:
-            start, n = words[last].start, len(words) - last
-            words[last:] = _spread(words[last:], start, max(speech_end, start + MIN_WORD * n))
-        speech_start, _ = self._speech_around(words[first].end)
-        if first > 0 or words[first].start < speech_start - self.margin:
-            end, n = words[first].end, first + 1
-            words[: first + 1] = _spread(words[: first + 1], min(speech_start, end - MIN_WORD * n),
+        word = words[last]
+        run_start, run_end = self._run_under(word.start, word.end, latest=True)
+        if (last < len(words) - 1 or word.end > run_end + self.margin
+                or word.start < run_start - self.margin):
+            start, n = max(word.start, run_start), len(words) - last
+            words[last:] = _spread(words[last:], start, max(run_end, start + MIN_WORD * n))
+        word = words[first]
+        run_start, run_end = self._run_under(word.start, word.end, latest=False)
+        if (first > 0 or word.start < run_start - self.margin
+                or word.end > run_end + self.margin):
+            end, n = min(word.end, run_end), first + 1
+            words[: first + 1] = _spread(words[: first + 1], min(run_start, end - MIN_WORD * n),
                                          end)
         if words == segment.words:
             return segment
         return replace(segment, start=words[0].start, end=words[-1].end, words=words)
 
-    def _speech_around(self, t: float) -> tuple[float, float]:
-        """(start, end) seconds of the run of speech frames nearest to time t."""
-        speech = self._speech
-        if not speech.any():
-            return t, t
-        i = min(max(0, int(t / FRAME_SECONDS)), len(speech) - 1)
-        if not speech[i]:
-            frames = np.flatnonzero(speech)
-            i = int(frames[np.argmin(np.abs(frames - i))])
-        start = i
-        while start > 0 and speech[start - 1]:
-            start -= 1
-        end = i
-        while end + 1 < len(speech) and speech[end + 1]:
-            end += 1
-        return start * FRAME_SECONDS, (end + 1) * FRAME_SECONDS
+    def unheard(self, segments: list[Segment], min_seconds: float = MIN_UNHEARD,
+                pad: float = UNHEARD_PAD) -> list[tuple[float, float]]:
+        """(start, end) of each run of speech, widened by `pad`, that no word of `segments` lies in.
+
+        Whisper decoding a whole file sometimes steps over a sentence after a long pause;
+        these are the places to listen to again. Runs shorter than min_seconds are left out.
+        """
+        covered = np.zeros(len(self._speech), bool)
+        for segment in segments:
+            for start, end in ([(w.start, w.end) for w in segment.words]
+                               or [(segment.start, segment.end)]):
+                first = max(0, int(start / FRAME_SECONDS))
+                covered[first:int(np.ceil(end / FRAME_SECONDS)) + 1] = True
+        spans: list[tuple[float, float]] = []
+        for first, stop in zip(self._run_starts.tolist(), self._run_stops.tolist(), strict=True):
+            if covered[first:stop].any() or (stop - first) * FRAME_SECONDS < min_seconds:
+                continue
+            start = max(0.0, first * FRAME_SECONDS - pad)
+            end = min(len(self._speech) * FRAME_SECONDS, stop * FRAME_SECONDS + pad)
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        return spans
+
+    def _runs(self) -> list[tuple[int, int]]:
+        """(first, stop) frames of each run of speech, runs closer than WORD_GAP joined."""
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], self._speech.astype(np.int8), [0]])))
+        runs: list[tuple[int, int]] = []
+        for first, stop in edges.reshape(-1, 2).tolist():
+            if runs and (first - runs[-1][1]) * FRAME_SECONDS < WORD_GAP:
+                runs[-1] = (runs[-1][0], stop)
+            else:
+                runs.append((first, stop))
+        return runs
+
+    def _run_under(self, start: float, end: float, latest: bool) -> tuple[float, float]:
+        """(start, end) seconds of the latest (or earliest) stretch of speech within the
+        margin of [start, end]; a word Whisper stretched over a pause belongs to the speech
+        it reaches, not to the speech it starts nearest to."""
+        first = np.searchsorted(self._run_stops, (start - self.margin) / FRAME_SECONDS, "right")
+        stop = np.searchsorted(self._run_starts, (end + self.margin) / FRAME_SECONDS, "left")
+        if not len(self._run_starts):
+            return start, end
+        if stop <= first:  # no speech under the word: the next stretch (or the last)
+            i = min(first, len(self._run_starts) - 1)
+        else:
+            i = stop - 1 if latest else first
+        return float(self._run_starts[i] * FRAME_SECONDS), float(self._run_stops[i] * FRAME_SECONDS)
 
 
 def _spread(words: list[Word], start: float, end: float) -> list[Word]:

@@ -129,6 +129,24 @@ class CTranslate2Whisper:
             on_progress(window_end / duration if duration else 1.0)
         return language
 
+    def transcribe_clip(
+        self, samples: np.ndarray, options: dict[str, Any], language: str | None
+    ) -> list[Segment]:
+        """Decode a few seconds cut from a file on their own, with nothing before them to
+        condition on; times relative to the clip's start."""
+        ctranslate2.set_random_seed(SAMPLING_SEED)
+        segments, _info = self.model.transcribe(
+            samples,
+            language=language,
+            task=options.get("task", "transcribe"),
+            beam_size=options.get("beam_size", 5),
+            word_timestamps=options.get("word_timestamps", True),
+            condition_on_previous_text=False,
+            initial_prompt=options.get("initial_prompt"),
+            **{k: options[k] for k in DECODE_THRESHOLDS if k in options},
+        )
+        return [_to_segment(s, 0.0) for s in segments]
+
     def transcribe_array(
         self, samples: np.ndarray, options: dict[str, Any]
     ) -> tuple[list[Segment], str | None]:

@@ -104,6 +104,13 @@ class _TransformersEngine:
                                            lambda _fraction: None)
         return segments, language
 
+    def transcribe_clip(
+        self, samples: np.ndarray, options: dict[str, Any], language: str | None
+    ) -> list[Segment]:
+        """A few seconds cut from a file, decoded on their own; times relative to their start."""
+        segments, _language = self.transcribe_array(samples, {**options, "language": language})
+        return segments
+
     def transcribe_file(
         self,
         path: str,

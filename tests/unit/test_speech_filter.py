@@ -61,3 +61,27 @@ def test_a_segment_without_words_is_judged_by_its_span():
     assert f.apply(Segment(2.0, 4.0, " hello")) is not None
     assert f.apply(Segment(12.0, 14.0, " you")) is None
 
+
+
+def test_a_word_stretched_over_a_pause_goes_to_the_speech_it_reaches():
+    # Whisper put the next sentence's "five five" right after "three", the first word
+    # reaching over the pause to where it was really said.
+    f = SpeechFilter(probabilities(30, [(1, 3), (6, 7.5)]))
+    kept = f.apply(segment((1.1, 2.9, " three,"), (2.9, 6.8, " five,"), (12.0, 12.0, " five.")))
+    assert kept.words[0].end <= 3.0
+    assert all(5.9 <= w.start and w.end <= 7.6 for w in kept.words[1:])
+
+
+def test_unheard_speech_is_the_speech_no_word_lies_in():
+    f = SpeechFilter(probabilities(40, [(2, 5), (10, 12), (12.1, 12.4), (20, 20.2), (30, 33)]))
+    heard = [segment((2.1, 2.5, " one"), (2.6, 4.9, " two")), segment((30.5, 31.0, " three"))]
+    spans = f.unheard(heard, min_seconds=0.5, pad=0.5)
+    # 10-12 and 12.1-12.4 are one stretch (a gap between words); 20-20.2 is too short to be speech
+    assert [(round(a, 1), round(b, 1)) for a, b in spans] == [(9.5, 12.9)]
+
+
+def test_unheard_spans_that_touch_are_joined_and_stay_inside_the_file():
+    f = SpeechFilter(probabilities(10, [(0.2, 2), (2.6, 4), (9, 10)]))
+    spans = f.unheard([], min_seconds=0.5, pad=0.5)
+    assert spans[0][0] == 0.0 and round(spans[0][1], 1) == 4.5
+    assert round(spans[-1][1], 2) <= 10.0
