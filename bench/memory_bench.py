@@ -27,8 +27,9 @@ from common import ROOT, emit
 
 sys.path.insert(0, str(ROOT))
 
-from grym_desktop.memory.profiler import Profiler, bundled_clip  # noqa: E402
+from grym_desktop.memory.profiler import Profiler  # noqa: E402
 from grym_desktop.memory.watchdog import Watchdog  # noqa: E402
+from grym_desktop.orchestrator.profile import bundled_clip  # noqa: E402
 
 MODEL = "whisper-tiny.en"
 MIB = 2**20
@@ -111,7 +112,8 @@ def leak_run(cycles: int, precision: str) -> dict:
 def estimate_run(precision: str) -> dict:
     """Two load + transcribe + unload rounds in one fresh host, profiled."""
     from grym_desktop.host.client import HostClient
-    from grym_desktop.models.catalog import get_spec, model_dir
+    from grym_desktop.models import sources
+    from grym_desktop.models.catalog import get_spec
     from grym_desktop.models.footprint import estimate_for
 
     spec = get_spec(MODEL)
@@ -120,7 +122,7 @@ def estimate_run(precision: str) -> dict:
     host.start()
     profiler = Profiler(lambda: host.pid, interval=0.02)
     profiler.start()
-    args = {"engine": spec.engine, "model_id": spec.id, "model_dir": str(model_dir(spec)),
+    args = {"engine": spec.engine, "model_id": spec.id, "model_dir": str(sources.resolve(spec)),
             "precision": precision}
     try:
         for _ in range(2):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from grym_desktop.errors import GrymError
 from grym_desktop.models.catalog import DEFAULT_MODEL
+from grym_desktop.options import DecodeOptions
+from grym_desktop.transcript import clock
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,8 +137,7 @@ def memory_command(args: argparse.Namespace, limit: int) -> int:
 def transcribe_command(args: argparse.Namespace, limit: int) -> int:
     from grym_desktop.export.writers import render, write
     from grym_desktop.orchestrator import events as ev
-    from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
-    from grym_desktop.store.library import Library
+    from grym_desktop.orchestrator.runner import TranscribeTask, open_orchestrator
 
     to_stdout = args.output == "-"
     if not to_stdout:
@@ -159,17 +160,21 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
                   file=sys.stderr)
 
     exit_code = 0
-    library = Library()
-    library.recover_interrupted()
-    orchestrator = Orchestrator(limit, library=library, on_event=on_event)
-    options = {"beam_size": args.beam_size, "vad_filter": args.vad, "batched": args.batched,
-               "speech_filter": args.speech_filter}
-    if args.hallucination_silence is not None:
-        options["hallucination_silence_threshold"] = args.hallucination_silence
+    options = DecodeOptions(
+        language=args.language, task=args.task, beam_size=args.beam_size, vad_filter=args.vad,
+        batched=args.batched, speech_filter=args.speech_filter,
+        hallucination_silence_threshold=args.hallucination_silence,
+    )
+    try:
+        options.check()
+    except GrymError as exc:
+        print(f"grym-desktop: {exc}", file=sys.stderr)
+        return 2
+    orchestrator = open_orchestrator(limit, on_event)
     try:
         for path in args.files:
-            task = TranscribeTask(path, model_id=args.model, language=args.language,
-                                  task=args.task, precision=args.precision, options=options)
+            task = TranscribeTask(path, model_id=args.model, precision=args.precision,
+                                  options=options)
             try:
                 transcript = orchestrator.run(task)
             except GrymError as exc:
@@ -192,13 +197,12 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
                       file=sys.stderr)
     finally:
         orchestrator.close()
-        library.close()
     return exit_code
 
 
 def profile_command(args: argparse.Namespace, limit: int) -> int:
     """N load/unload cycles and one transcription of the bundled clip, then the report."""
-    from grym_desktop.memory.profiler import run_profile
+    from grym_desktop.orchestrator.profile import run_profile
 
     if args.cycles < 1:
         print("grym-desktop: --cycles must be at least 1.", file=sys.stderr)
@@ -329,8 +333,7 @@ def live_command(args: argparse.Namespace, limit: int) -> int:
     from grym_desktop.audio.capture import MicrophoneSource, list_input_devices
     from grym_desktop.audio.sources import FileSource
     from grym_desktop.orchestrator import live
-    from grym_desktop.orchestrator.runner import Orchestrator
-    from grym_desktop.store.library import Library
+    from grym_desktop.orchestrator.runner import open_orchestrator
 
     if args.list_devices:
         devices = list_input_devices()
@@ -379,7 +382,7 @@ def live_command(args: argparse.Namespace, limit: int) -> int:
                 if partial_shown:
                     say("\r\x1b[2K", sys.stderr, end="")
                 if seg is not None:
-                    say(f"[{_clock(seg.start)} → {_clock(seg.end)}] {seg.text.strip()}")
+                    say(f"[{clock(seg.start)} → {clock(seg.end)}] {seg.text.strip()}")
         elif isinstance(event, live.LiveWarning):
             say(f"grym-desktop: {event.message}", sys.stderr)
         elif isinstance(event, live.LiveStarted) and args.json:
@@ -387,9 +390,7 @@ def live_command(args: argparse.Namespace, limit: int) -> int:
                             "precision": event.precision, "source": event.source,
                             "transcript_id": event.transcript_id}, ensure_ascii=False))
 
-    library = Library()
-    library.recover_interrupted()
-    orchestrator = Orchestrator(limit, library=library)
+    orchestrator = open_orchestrator(limit)
     session = live.LiveSession(orchestrator, source, model_id=args.model,
                                language=args.language, max_seconds=args.seconds,
                                on_event=on_event)
@@ -403,10 +404,4 @@ def live_command(args: argparse.Namespace, limit: int) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         orchestrator.close()
-        library.close()
     return 0
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(seconds, 60)
-    return f"{int(minutes):02d}:{secs:05.2f}"

@@ -101,4 +101,9 @@ _BY_NAME = {
 
 def error_from_reply(type_name: str, message: str) -> GrymError:
     """Rebuild a typed error from a host reply; unknown types become GrymError."""
-    return _BY_NAME.get(type_name, GrymError)(message)
+    return error_class(type_name)(message)
+
+
+def error_class(type_name: str) -> type[GrymError]:
+    """The error class of this name (events carry names, not classes); GrymError if unknown."""
+    return _BY_NAME.get(type_name, GrymError)

@@ -15,6 +15,7 @@ import platformdirs
 
 from grym_desktop.errors import GrymError
 from grym_desktop.models.catalog import DEFAULT_MODEL
+from grym_desktop.paths import write_atomically
 
 CONFIG_ENV = "GRYM_CONFIG_DIR"
 
@@ -46,10 +47,7 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2))
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(asdict(settings), indent=2))
 
 
 def fallback_chain(capability: str, first: str, settings: Settings) -> list[str]:

@@ -92,3 +92,14 @@ class Transcript:
             "complete": self.complete,
             "warnings": list(self.warnings),
         }
+
+
+def clock(seconds: float, decimals: int = 2) -> str:
+    """Seconds as a person reads them: 01:05.20, or 1:01:05.20 past an hour; decimals=0: 01:05."""
+    scale = 10**decimals
+    units = max(0, round(seconds * scale))
+    whole, fraction = divmod(units, scale)
+    minutes, secs = divmod(whole, 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{minutes:02d}:{secs:02d}" + (f".{fraction:0{decimals}d}" if decimals else "")
+    return f"{hours}:{text}" if hours else text

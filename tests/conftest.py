@@ -1,4 +1,7 @@
-"""Shared fixtures: test data, an isolated user data directory, a long speech file."""
+"""Shared fixtures: test data, an isolated user data directory, a long speech file.
+
+Plain helper functions and constants are in helpers.py (the window's in gui/window_helpers.py).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-DATA = Path(__file__).parent / "data"
+from helpers import DATA
 
 
 @pytest.fixture(autouse=True)

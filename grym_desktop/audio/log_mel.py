@@ -127,3 +127,8 @@ class StreamedFeatures:
             self._held = np.concatenate([self._held, block], axis=1)
         part = self._held[:, : max(0, stop - start)]
         return ((np.maximum(part, self._floor) + 4.0) / 4.0).astype(np.float32)
+
+
+def encoder_frames(samples: int) -> int:
+    """Whisper encoder frames (20 ms each, 1500 in a 30 s window) that hold `samples` of audio."""
+    return max(1, min(1500, -(-samples // (2 * HOP))))

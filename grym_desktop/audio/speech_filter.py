@@ -59,16 +59,14 @@ class SpeechFilter:
         last = len(heard) - 1 - heard[::-1].index(True)
         words = list(segment.words)
         word = words[last]
-        run_start, run_end = self._run_under(word.start, word.end, latest=True)
-        if (last < len(words) - 1 or word.end > run_end + self.margin
-                or word.start < run_start - self.margin):
-            start, n = max(word.start, run_start), len(words) - last
+        _, run_end = self._run_under(word.start, word.end)
+        if last < len(words) - 1 or word.end > run_end + self.margin:
+            start, n = word.start, len(words) - last
             words[last:] = _spread(words[last:], start, max(run_end, start + MIN_WORD * n))
         word = words[first]
-        run_start, run_end = self._run_under(word.start, word.end, latest=False)
-        if (first > 0 or word.start < run_start - self.margin
-                or word.end > run_end + self.margin):
-            end, n = min(word.end, run_end), first + 1
+        run_start, _ = self._run_under(word.start, word.end)
+        if first > 0 or word.start < run_start - self.margin:
+            end, n = word.end, first + 1
             words[: first + 1] = _spread(words[: first + 1], min(run_start, end - MIN_WORD * n),
                                          end)
         if words == segment.words:
@@ -77,23 +75,24 @@ class SpeechFilter:
 
     def unheard(self, segments: list[Segment], min_seconds: float = MIN_UNHEARD,
                 pad: float = UNHEARD_PAD) -> list[tuple[float, float]]:
-        """(start, end) of each run of speech, widened by `pad`, that no word of `segments` lies in.
+        """(start, end) of each run of speech, widened by `pad`, with no word of `segments`
+        in it or within the margin of it.
 
         Whisper decoding a whole file sometimes steps over a sentence after a long pause;
-        these are the places to listen to again. Runs shorter than min_seconds are left out.
+        these are the places to listen to again. Speech next to heard words is left alone
+        (its words are there, timed a little off), as are runs shorter than min_seconds.
         """
-        covered = np.zeros(len(self._speech), bool)
-        for segment in segments:
-            for start, end in ([(w.start, w.end) for w in segment.words]
-                               or [(segment.start, segment.end)]):
-                first = max(0, int(start / FRAME_SECONDS))
-                covered[first:int(np.ceil(end / FRAME_SECONDS)) + 1] = True
+        middles = np.sort(np.array([(w.start + w.end) / 2 for s in segments
+                                    for w in (s.words or [s])]))
         spans: list[tuple[float, float]] = []
         for first, stop in zip(self._run_starts.tolist(), self._run_stops.tolist(), strict=True):
-            if covered[first:stop].any() or (stop - first) * FRAME_SECONDS < min_seconds:
+            start, end = first * FRAME_SECONDS, stop * FRAME_SECONDS
+            heard = (np.searchsorted(middles, end + self.margin)
+                     - np.searchsorted(middles, start - self.margin))
+            if heard or end - start < min_seconds:
                 continue
-            start = max(0.0, first * FRAME_SECONDS - pad)
-            end = min(len(self._speech) * FRAME_SECONDS, stop * FRAME_SECONDS + pad)
+            start = max(0.0, start - pad)
+            end = min(len(self._speech) * FRAME_SECONDS, end + pad)
             if spans and start <= spans[-1][1]:
                 spans[-1] = (spans[-1][0], end)
             else:
@@ -111,19 +110,40 @@ class SpeechFilter:
                 runs.append((first, stop))
         return runs
 
-    def _run_under(self, start: float, end: float, latest: bool) -> tuple[float, float]:
-        """(start, end) seconds of the latest (or earliest) stretch of speech within the
-        margin of [start, end]; a word Whisper stretched over a pause belongs to the speech
-        it reaches, not to the speech it starts nearest to."""
-        first = np.searchsorted(self._run_stops, (start - self.margin) / FRAME_SECONDS, "right")
-        stop = np.searchsorted(self._run_starts, (end + self.margin) / FRAME_SECONDS, "left")
+    def _run_under(self, start: float, end: float) -> tuple[float, float]:
+        """(start, end) seconds of the stretch of speech that holds most of [start, end], or
+        the nearest one; a word Whisper stretched over a pause belongs to the speech it
+        reaches furthest into, not to the speech it starts nearest to."""
         if not len(self._run_starts):
             return start, end
-        if stop <= first:  # no speech under the word: the next stretch (or the last)
-            i = min(first, len(self._run_starts) - 1)
+        starts = self._run_starts * FRAME_SECONDS
+        stops = self._run_stops * FRAME_SECONDS
+        overlap = np.minimum(stops, end) - np.maximum(starts, start)
+        if overlap.max() > 0:
+            i = int(np.argmax(overlap))
         else:
-            i = stop - 1 if latest else first
-        return float(self._run_starts[i] * FRAME_SECONDS), float(self._run_stops[i] * FRAME_SECONDS)
+            i = int(np.argmin(np.maximum(starts - end, start - stops)))
+        return float(starts[i]), float(stops[i])
+
+
+def only_new_words(segment: Segment, heard: list[Segment]) -> Segment | None:
+    """The segment without the words already heard at its times (a second decode of speech
+    repeats the words that were found around what was missed); None if nothing is new."""
+    spans = [(w.start, w.end) for s in heard for w in (s.words or [s])]
+
+    def new(start: float, end: float) -> bool:
+        middle = (start + end) / 2
+        return not any(a <= middle <= b for a, b in spans)
+
+    if not segment.words:
+        return segment if new(segment.start, segment.end) else None
+    words = [w for w in segment.words if new(w.start, w.end)]
+    if not words:
+        return None
+    if len(words) == len(segment.words):
+        return segment
+    return replace(segment, start=words[0].start, end=words[-1].end,
+                   text="".join(w.word for w in words), words=words)
 
 
 def _spread(words: list[Word], start: float, end: float) -> list[Word]:

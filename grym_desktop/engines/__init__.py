@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grym_desktop.engines.engine import Engine
 
-def load_engine(engine: str, model_dir: Path, precision: str, options: dict[str, Any]) -> Any:
-    """Load a model with the named runtime; the runtime is imported only here, in the host."""
+
+def load_engine(engine: str, model_dir: Path, precision: str, options: dict[str, Any]) -> Engine:
+    """Load a model with the named runtime; the runtime is imported only here, in the host,
+    so that importing this package costs nothing (the window never loads torch or CTranslate2)."""
     if engine == "ctranslate2":
         from grym_desktop.engines.ctranslate2_engine import CTranslate2Whisper
 

@@ -12,17 +12,18 @@ import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 
 from grym_desktop.audio.decode import SAMPLE_RATE
-from grym_desktop.audio.log_mel import StreamedFeatures, frame_count, log_mel_blocks
+from grym_desktop.audio.log_mel import (
+    StreamedFeatures,
+    encoder_frames,
+    frame_count,
+    log_mel_blocks,
+)
 from grym_desktop.audio.scan import AudioScan, decoded_chunks
 from grym_desktop.audio.windows import file_windows
+from grym_desktop.options import DecodeOptions
 from grym_desktop.transcript import Segment, Word
 
 ENGINE = "ctranslate2"
-# faster-whisper's safeguards against hallucination, passed through when a caller sets them.
-DECODE_THRESHOLDS = (
-    "compression_ratio_threshold", "no_speech_threshold", "log_prob_threshold",
-    "hallucination_silence_threshold",
-)
 # The temperature fallback samples at random; a fixed seed per file gives the same text each run.
 SAMPLING_SEED = 0
 
@@ -41,7 +42,7 @@ class CTranslate2Whisper:
         self,
         path: str,
         scan: AudioScan,
-        options: dict[str, Any],
+        options: DecodeOptions,
         on_segment: Callable[[Segment], None],
         on_progress: Callable[[float], None],
     ) -> str | None:
@@ -52,24 +53,24 @@ class CTranslate2Whisper:
         moves (StreamedFeatures). Returns the detected (or given) language.
         """
         duration = scan.duration
-        if options.get("batched") or options.get("vad_filter"):
+        if options.batched or options.vad_filter:
             # faster-whisper joins the speech VAD found into one stream; that needs the audio,
             # so these decode windows of it, cut in pauses.
-            windows = file_windows(path, scan, options.get("window_seconds", 120.0))
+            windows = file_windows(path, scan, options.window_seconds)
             return self.transcribe_windows(windows, duration, options, on_segment, on_progress)
         blocks = log_mel_blocks(decoded_chunks(path, scan), self.mel_filters)
         features = StreamedFeatures(blocks, frame_count(scan.samples), scan.log_mel_peak or 0.0)
-        language = options.get("language") if self.model.model.is_multilingual else "en"
+        language = options.language if self.model.model.is_multilingual else "en"
         if language is None:
             language = self.model.detect_language(features=features[:, 0:3000])[0]
         kwargs: dict[str, Any] = dict(
             language=language,
-            task=options.get("task", "transcribe"),
-            beam_size=options.get("beam_size", 5),
-            word_timestamps=options.get("word_timestamps", True),
-            condition_on_previous_text=options.get("condition_on_previous_text", True),
-            initial_prompt=options.get("initial_prompt"),
-            **{k: options[k] for k in DECODE_THRESHOLDS if k in options},
+            task=options.task,
+            beam_size=options.beam_size,
+            word_timestamps=options.word_timestamps,
+            condition_on_previous_text=options.condition_on_previous_text,
+            initial_prompt=options.initial_prompt,
+            **options.thresholds(),
         )
         ctranslate2.set_random_seed(SAMPLING_SEED)
         with _features_given(self.model, features):
@@ -85,7 +86,7 @@ class CTranslate2Whisper:
         self,
         windows: Iterable[tuple[float, np.ndarray]],
         duration: float,
-        options: dict[str, Any],
+        options: DecodeOptions,
         on_segment: Callable[[Segment], None],
         on_progress: Callable[[float], None],
     ) -> str | None:
@@ -94,27 +95,27 @@ class CTranslate2Whisper:
         Returns the detected (or given) language. The last text of a window is
         the prompt of the next, as Whisper conditions on previous text itself.
         """
-        language = options.get("language")
+        language = options.language
         prompt = None
         for offset, samples in windows:
             common = dict(
                 language=language,
-                task=options.get("task", "transcribe"),
-                beam_size=options.get("beam_size", 5),
-                word_timestamps=options.get("word_timestamps", True),
-                **{k: options[k] for k in DECODE_THRESHOLDS if k in options},
+                task=options.task,
+                beam_size=options.beam_size,
+                word_timestamps=options.word_timestamps,
+                **options.thresholds(),
             )
-            if options.get("batched"):
+            if options.batched:
                 # The batched pipeline cuts speech with VAD and decodes those pieces in parallel.
                 pipeline = BatchedInferencePipeline(self.model)
                 segments, info = pipeline.transcribe(
-                    samples, batch_size=options.get("batch_size", 8), **common
+                    samples, batch_size=options.batch_size or 8, **common
                 )
             else:
-                condition = options.get("condition_on_previous_text", True)
+                condition = options.condition_on_previous_text
                 segments, info = self.model.transcribe(
                     samples,
-                    vad_filter=options.get("vad_filter", False),
+                    vad_filter=options.vad_filter,
                     condition_on_previous_text=condition,
                     initial_prompt=prompt if condition else None,
                     **common,
@@ -129,8 +130,15 @@ class CTranslate2Whisper:
             on_progress(window_end / duration if duration else 1.0)
         return language
 
+    def embed(self, samples: np.ndarray) -> np.ndarray:
+        """The encoder's output averaged over the frames that hold the audio (not the padding)."""
+        features = self.model.feature_extractor(samples[: 30 * SAMPLE_RATE])[:, :3000]
+        features = np.pad(features, ((0, 0), (0, 3000 - features.shape[1])))
+        hidden = np.array(self.model.encode(features))[0]
+        return hidden[:encoder_frames(len(samples))].mean(axis=0)
+
     def transcribe_clip(
-        self, samples: np.ndarray, options: dict[str, Any], language: str | None
+        self, samples: np.ndarray, options: DecodeOptions, language: str | None
     ) -> list[Segment]:
         """Decode a few seconds cut from a file on their own, with nothing before them to
         condition on; times relative to the clip's start."""
@@ -138,22 +146,22 @@ class CTranslate2Whisper:
         segments, _info = self.model.transcribe(
             samples,
             language=language,
-            task=options.get("task", "transcribe"),
-            beam_size=options.get("beam_size", 5),
-            word_timestamps=options.get("word_timestamps", True),
+            task=options.task,
+            beam_size=options.beam_size,
+            word_timestamps=options.word_timestamps,
             condition_on_previous_text=False,
-            initial_prompt=options.get("initial_prompt"),
-            **{k: options[k] for k in DECODE_THRESHOLDS if k in options},
+            initial_prompt=options.initial_prompt,
+            **options.thresholds(),
         )
         return [_to_segment(s, 0.0) for s in segments]
 
     def transcribe_array(
-        self, samples: np.ndarray, options: dict[str, Any]
+        self, samples: np.ndarray, options: DecodeOptions
     ) -> tuple[list[Segment], str | None]:
         """Decode one short utterance held in memory (live use); times relative to its start.
 
         The encoder reads the utterance plus at least 10 s of silence (15 s at least;
-        with options["quick"], for partial text, 5 s and 10 s) instead of a full 30 s
+        with options.quick, for partial text, 5 s and 10 s) instead of a full 30 s
         window: a fraction of the work for a typical utterance. A decode that runs away
         (faster than anyone speaks, a word over and over) is done again on a longer
         window, up to the full one Whisper was trained on.
@@ -165,21 +173,21 @@ class CTranslate2Whisper:
         duration = len(samples) / SAMPLE_RATE
         features = model.feature_extractor(samples, padding=0)[:, :3000]
         seconds = features.shape[1] // 100 + 1
-        quick = options.get("quick", False)
+        quick = options.quick
         windows = [max(10, seconds + 5), max(15, seconds + 10)] if quick else [
             max(15, seconds + 10), 30]
-        language = options.get("language") if model.model.is_multilingual else "en"
-        previous = options.get("initial_prompt")
+        language = options.language if model.model.is_multilingual else "en"
+        previous = options.initial_prompt
         for frames in dict.fromkeys(min(3000, w * 100) for w in windows):
             encoded = model.encode(np.pad(features, ((0, 0), (0, frames - features.shape[1]))))
             if language is None:
                 language = model.model.detect_language(encoded)[0][0][0][2:-2]
             tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
-                                  task=options.get("task", "transcribe"), language=language)
+                                  task=options.task, language=language)
             previous_tokens = tokenizer.encode(" " + previous.strip()) if previous else []
             prompt = model.get_prompt(tokenizer, previous_tokens, without_timestamps=True)
             result = model.model.generate(
-                encoded, [prompt], beam_size=options.get("beam_size", 5), patience=1.0,
+                encoded, [prompt], beam_size=options.beam_size, patience=1.0,
                 length_penalty=1.0,
                 # About 3 tokens per second of speech; the cap stops a runaway decode early.
                 max_length=min(len(prompt) + int(12 + 8 * duration), model.max_length),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,13 @@ import transformers
 from transformers import AutoFeatureExtractor, AutoTokenizer
 
 from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.audio.log_mel import encoder_frames
 from grym_desktop.audio.scan import AudioScan
 from grym_desktop.audio.windows import file_windows, iter_windows
-from grym_desktop.host.main import trim_heap
+from grym_desktop.errors import GrymError
+from grym_desktop.memory.heap import trim_heap
 from grym_desktop.models.footprint import TRANSFORMERS_WINDOW_SECONDS
+from grym_desktop.options import DecodeOptions
 from grym_desktop.transcript import Segment, Word
 
 ENGINE = "transformers"
@@ -45,7 +49,9 @@ def supported_precisions() -> tuple[str, ...]:
                  and (p != "float16" or has("_is_mkldnn_fp16_supported")))
 
 
-def load_transformers(model_dir: Path, precision: str, cpu_threads: int = 0, **_: Any) -> Any:
+def load_transformers(
+    model_dir: Path, precision: str, cpu_threads: int = 0, **_: Any
+) -> _TransformersEngine:
     """The engine for the architecture named in model_dir/config.json, loaded at precision."""
     model_dir = Path(model_dir)
     config_path = model_dir / "config.json"
@@ -75,6 +81,7 @@ class _TransformersEngine:
 
     ARCHITECTURE = ""
     CHUNK_SECONDS = 30.0  # the engine's own window inside the host's long windows
+    mel_filters = None  # Whisper's features are floored from a peak the scan finds; not these
 
     def __init__(self, model_dir: Path, precision: str):
         self.precision = precision
@@ -95,7 +102,7 @@ class _TransformersEngine:
         trim_heap()  # what loading read and converted, handed back before the host's RSS is read
 
     def transcribe_array(
-        self, samples: np.ndarray, options: dict[str, Any]
+        self, samples: np.ndarray, options: DecodeOptions
     ) -> tuple[list[Segment], str | None]:
         """Short in-memory audio (16 kHz float32) to segments and the language."""
         segments: list[Segment] = []
@@ -104,35 +111,39 @@ class _TransformersEngine:
                                            lambda _fraction: None)
         return segments, language
 
+    def embed(self, samples: np.ndarray) -> np.ndarray:
+        """A vector for the audio from the model's encoder (Whisper only, for now)."""
+        raise GrymError(f"The {type(self).__name__} engine cannot make audio embeddings.")
+
     def transcribe_clip(
-        self, samples: np.ndarray, options: dict[str, Any], language: str | None
+        self, samples: np.ndarray, options: DecodeOptions, language: str | None
     ) -> list[Segment]:
         """A few seconds cut from a file, decoded on their own; times relative to their start."""
-        segments, _language = self.transcribe_array(samples, {**options, "language": language})
+        segments, _language = self.transcribe_array(samples, replace(options, language=language))
         return segments
 
     def transcribe_file(
         self,
         path: str,
         scan: AudioScan,
-        options: dict[str, Any],
+        options: DecodeOptions,
         on_segment: Callable[[Segment], None],
         on_progress: Callable[[float], None],
     ) -> str | None:
         """Decode the file in long windows cut where the scan heard no speech."""
-        windows = file_windows(path, scan, options.get("window_seconds", 120.0))
+        windows = file_windows(path, scan, options.window_seconds)
         return self.transcribe_windows(windows, scan.duration, options, on_segment, on_progress)
 
     def transcribe_windows(
         self,
         windows: Iterable[tuple[float, np.ndarray]],
         duration: float,
-        options: dict[str, Any],
+        options: DecodeOptions,
         on_segment: Callable[[Segment], None],
         on_progress: Callable[[float], None],
     ) -> str | None:
         """Decode each (offset, samples) window in pieces of CHUNK_SECONDS cut at quiet points."""
-        language = options.get("language")
+        language = options.language
         with torch.inference_mode():
             for offset, samples in windows:
                 for start, piece in _pieces(samples, self.CHUNK_SECONDS):
@@ -159,7 +170,7 @@ class TransformersWhisper(_TransformersEngine):
     def transcribe_windows(self, windows, duration, options, on_segment, on_progress):
         """Whisper walks its own 30 s window through each long window (transformers' long-form
         decoding); the last text of a window is the prompt of the next."""
-        language = options.get("language") if self.multilingual else "en"
+        language = options.language if self.multilingual else "en"
         prompt = None
         with torch.inference_mode():
             for offset, samples in windows:
@@ -179,6 +190,13 @@ class TransformersWhisper(_TransformersEngine):
                 on_progress(end / duration if duration else 1.0)
         return language
 
+    def embed(self, samples: np.ndarray) -> np.ndarray:
+        """The encoder's output averaged over the frames that hold the audio (not the padding)."""
+        features = self._features(samples[: self.features.n_samples])["input_features"]
+        with torch.inference_mode():
+            hidden = self.model.get_encoder()(features.to(self.dtype)).last_hidden_state[0]
+        return hidden[:encoder_frames(len(samples))].float().mean(dim=0).numpy()
+
     def detect_language(self, input_features: torch.Tensor) -> str:
         lang_id = self.model.detect_language(input_features[:, :, :3000].to(self.dtype))
         return self.id_to_language[int(lang_id[0])]
@@ -191,23 +209,23 @@ class TransformersWhisper(_TransformersEngine):
         )
 
     def _generate(self, features, offset, language, prompt, options, monitor) -> list[Segment]:
-        word_timestamps = options.get("word_timestamps", True)
-        task = options.get("task", "transcribe") if self.multilingual else None
+        word_timestamps = options.word_timestamps
+        task = options.task if self.multilingual else None
         kwargs: dict[str, Any] = {}
         if self.multilingual:
             kwargs.update(language=language, task=task)
-        if prompt and options.get("condition_on_previous_text", True):
+        if prompt and options.condition_on_previous_text:
             kwargs["prompt_ids"] = torch.tensor(self.tokenizer.get_prompt_ids(prompt.strip()))
         # The temperature fallback samples: a fixed seed gives the same file the same text.
         torch.manual_seed(0)
         out = self.model.generate(
             features["input_features"].to(self.dtype),
             attention_mask=features["attention_mask"],
-            num_beams=options.get("beam_size", 5),
+            num_beams=options.beam_size,
             return_timestamps=True,
             return_segments=True,
             return_token_timestamps=word_timestamps,
-            condition_on_prev_tokens=options.get("condition_on_previous_text", True),
+            condition_on_prev_tokens=options.condition_on_previous_text,
             temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
             compression_ratio_threshold=1.35,  # transformers measures it on token bytes
             logprob_threshold=-1.0,
@@ -279,7 +297,7 @@ class TransformersMoonshine(_TransformersEngine):
             inputs["input_values"].to(self.dtype),
             attention_mask=inputs.get("attention_mask"),
             max_new_tokens=max(4, math.ceil(seconds * self.TOKENS_PER_SECOND)),
-            num_beams=options.get("beam_size", 1),
+            num_beams=options.beam_size,
         )
         text = self.tokenizer.decode(ids[0], skip_special_tokens=True)
         if not text.strip():

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import errno
 import json
-import os
-import secrets
 from pathlib import Path
 
 from grym_desktop.errors import GrymError, UsageError
+from grym_desktop.paths import write_atomically
 from grym_desktop.transcript import Segment, Transcript
 
 FORMATS = ("txt", "srt", "vtt", "json")
@@ -72,23 +71,11 @@ def render(t: Transcript, fmt: str) -> str:
 
 def write(t: Transcript, fmt: str, directory: Path) -> Path:
     """Write <stem of t.file>.<fmt> into directory atomically and return its path."""
-    content = render(t, fmt).encode("utf-8")
-    directory = Path(directory)
-    target = directory / f"{Path(t.file).stem or 'transcript'}.{fmt}"
-    tmp = None
+    text = render(t, fmt)
+    target = Path(directory) / f"{Path(t.file).stem or 'transcript'}.{fmt}"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
-        # os.open with 0o666 lets the umask decide the mode, as for any file the user saves.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        write_atomically(target, text)
     except OSError as exc:
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
         if exc.errno == errno.ENOSPC:
             reason = "disk is full"
         elif exc.errno in (errno.EEXIST, errno.ENOTDIR):

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
 
+from grym_desktop.engines.engine import Engine
 from grym_desktop.errors import GrymError
-from grym_desktop.host.main import trim_heap
+from grym_desktop.memory.heap import trim_heap
+from grym_desktop.options import DecodeOptions
 
 SAMPLE_RATE = 16000
-PARTIAL_OPTIONS = {"beam_size": 1, "quick": True}
-FINAL_OPTIONS = {"beam_size": 5}
+PARTIAL_BEAM = 1  # partial text is shown and replaced: speed over accuracy
+FINAL_BEAM = 5
 
 
 def _key(word: str) -> str:
@@ -89,10 +91,11 @@ class LiveDecoder:
         self._buffer[self.length:end] = samples
         self.length = end
 
-    def partial(self, engine: Any, options: dict[str, Any]) -> dict[str, Any]:
+    def partial(self, engine: Engine, options: DecodeOptions) -> dict[str, Any]:
         """A quick hypothesis of the utterance so far, with its stable prefix."""
         started = time.perf_counter()
-        segments, _language = engine.transcribe_array(self.audio, {**options, **PARTIAL_OPTIONS})
+        segments, _language = engine.transcribe_array(
+            self.audio, replace(options, beam_size=PARTIAL_BEAM, quick=True))
         words = " ".join(s.text.strip() for s in segments).split()
         self.stable, shown = agree(self.stable, self.hypothesis, words)
         self.hypothesis = words
@@ -103,7 +106,7 @@ class LiveDecoder:
             "seconds": time.perf_counter() - started,
         }
 
-    def speculate(self, engine: Any, options: dict[str, Any]) -> dict[str, Any]:
+    def speculate(self, engine: Engine, options: DecodeOptions) -> dict[str, Any]:
         """The final decode at a pause, also shown as the newest partial hypothesis."""
         result = self.decode_final(engine, options)
         words = " ".join(s["text"].strip() for s in result["segments"]).split()
@@ -111,12 +114,13 @@ class LiveDecoder:
         self.hypothesis = words
         return {**result, "text": " ".join(shown), "stable": " ".join(self.stable)}
 
-    def decode_final(self, engine: Any, options: dict[str, Any]) -> dict[str, Any]:
+    def decode_final(self, engine: Engine, options: DecodeOptions) -> dict[str, Any]:
         """The careful decode of the utterance so far, kept for a flush at this length."""
         if self.final is not None and self.final[0] == self.length:
             return {**self.final[1], "cached": True, "seconds": 0.0}
         started = time.perf_counter()
-        segments, language = engine.transcribe_array(self.audio, {**options, **FINAL_OPTIONS})
+        final_options = replace(options, beam_size=FINAL_BEAM)
+        segments, language = engine.transcribe_array(self.audio, final_options)
         result = {
             "segments": [asdict(s) for s in segments],
             "language": language,
@@ -137,15 +141,7 @@ def decoder() -> LiveDecoder:
     return _decoder
 
 
-def _engine_for_live(engine: Any) -> Any:
-    if engine is None:
-        raise GrymError("No model is loaded in the model host.")
-    if not hasattr(engine, "transcribe_array"):
-        raise GrymError("The loaded model's engine cannot transcribe live audio yet.")
-    return engine
-
-
-def feed(engine: Any, args: dict[str, Any]) -> dict[str, Any]:
+def feed(engine: Engine, args: dict[str, Any]) -> dict[str, Any]:
     """live_feed: append audio to the utterance; decode a partial or a speculative final.
 
     args: utterance (int), offset (samples already sent for it), samples (float32 array),
@@ -159,15 +155,15 @@ def feed(engine: Any, args: dict[str, Any]) -> dict[str, Any]:
     mode = args.get("decode")
     if mode is None:
         return {"length": live.length}
-    engine = _engine_for_live(engine)
+    options = DecodeOptions.from_dict(args.get("options", {}))
     if mode == "partial":
-        return live.partial(engine, args.get("options", {}))
+        return live.partial(engine, options)
     if mode == "final":
-        return live.speculate(engine, args.get("options", {}))
+        return live.speculate(engine, options)
     raise GrymError(f"Unknown live decode mode {mode!r}.")
 
 
-def flush(engine: Any, args: dict[str, Any]) -> dict[str, Any]:
+def flush(engine: Engine, args: dict[str, Any]) -> dict[str, Any]:
     """live_flush: end the utterance at `length` samples and return its final segments.
 
     args: as for feed, plus length (the utterance's samples; audio sent past it is dropped).
@@ -176,7 +172,8 @@ def flush(engine: Any, args: dict[str, Any]) -> dict[str, Any]:
     samples = np.asarray(args.get("samples", np.zeros(0, np.float32)), np.float32)
     live.append(args["utterance"], args.get("offset", 0), samples)
     live.length = min(live.length, int(args["length"]))
-    result = live.decode_final(_engine_for_live(engine), args.get("options", {}))
+    options = DecodeOptions.from_dict(args.get("options", {}))
+    result = live.decode_final(engine, options)
     live.reset(None)
     trim_heap()  # a session of hours must not keep every decode's freed pages
     return result

@@ -6,19 +6,24 @@ moment; everything it produces is sent to the parent as soon as it exists.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from multiprocessing.connection import Connection
-from typing import Any
 
+import numpy as np
 import psutil
 
+from grym_desktop.audio.decode import probe
+from grym_desktop.audio.scan import AudioScan, read_spans, scan_audio
+from grym_desktop.audio.speech_filter import SpeechFilter, only_new_words
+from grym_desktop.engines.engine import Engine
 from grym_desktop.errors import GrymError, ModelMissingError
-from grym_desktop.host import protocol
+from grym_desktop.host import live, protocol
+from grym_desktop.memory.heap import trim_heap
+from grym_desktop.options import DecodeOptions
 from grym_desktop.transcript import Segment
 
 TEST_OPS_ENV = "GRYM_HOST_TEST_OPS"
@@ -32,21 +37,12 @@ def rss() -> int:
     return psutil.Process().memory_info().rss
 
 
-def trim_heap() -> None:
-    """Hand the heap pages freed by an unload back to the system; glibc keeps them otherwise."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None).malloc_trim(0)
-        except (OSError, AttributeError):  # a libc without malloc_trim (musl)
-            pass
-
-
 class Host:
     """The host's state: the one loaded engine and what it is."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
-        self.engine: Any = None
+        self.engine: Engine | None = None
         self.model_id: str | None = None
         self.precision: str | None = None
         self.ballast: list[bytearray] = []
@@ -63,6 +59,8 @@ class Host:
         self.unload(_request_id, {})
         before = rss()
         started = time.perf_counter()
+        # The engines import torch or CTranslate2: only here, so that the window, which
+        # imports the host's client (and so this module), never loads them.
         from grym_desktop.engines import load_engine
 
         try:
@@ -92,23 +90,17 @@ class Host:
         False). A file that holds less than its header promises is transcribed as far
         as it goes and reported as incomplete.
         """
-        from grym_desktop.audio.decode import probe
-        from grym_desktop.audio.scan import scan_audio
-        from grym_desktop.audio.speech_filter import SpeechFilter
-
-        if self.engine is None:
-            raise GrymError("No model is loaded in the model host.")
+        engine = self._engine()
         path = args["path"]
-        options = {"window_seconds": args.get("window_seconds", 120.0),
-                   **args.get("options", {})}
+        options = DecodeOptions.from_dict(args.get("options", {}))
         started = time.perf_counter()
 
         def report(fraction: float) -> None:
             self.conn.send(protocol.progress(request_id, min(fraction, 1.0)))
 
-        scan = scan_audio(path, probe(path), getattr(self.engine, "mel_filters", None),
+        scan = scan_audio(path, probe(path), engine.mel_filters,
                           on_progress=lambda f: report(SCAN_SHARE * f))
-        speech = SpeechFilter(scan.speech) if options.get("speech_filter", True) else None
+        speech = SpeechFilter(scan.speech) if options.speech_filter else None
         kept: list[Segment] = []
         dropped = 0
 
@@ -122,7 +114,7 @@ class Host:
             self.conn.send(protocol.segment(request_id, asdict(segment)))
 
         decode_share = 1 - SCAN_SHARE - SECOND_LOOK_SHARE
-        language = self.engine.transcribe_file(
+        language = engine.transcribe_file(
             path, scan, options, on_segment,
             on_progress=lambda f: report(SCAN_SHARE + decode_share * f),
         )
@@ -143,20 +135,32 @@ class Host:
             "segments_recovered": recovered,
         }
 
-    def _second_look(self, path, scan, speech, kept, options, language, on_segment,
-                     on_progress) -> None:
+    def _second_look(
+        self, path: str, scan: AudioScan, speech: SpeechFilter, kept: list[Segment],
+        options: DecodeOptions, language: str | None, on_segment: Callable[[Segment], None],
+        on_progress: Callable[[float], None],
+    ) -> None:
         """Decode again, each on its own, the runs of speech no kept word lies in.
 
         Decoding a whole file, Whisper sometimes steps over a sentence that follows a long
-        pause (bare faster-whisper loses the same ones); heard alone, it is found.
+        pause (bare faster-whisper loses the same ones); heard alone, it is found. Words
+        found again where words were already heard are left out.
         """
-        from grym_desktop.audio.scan import read_spans
-
-        spans = speech.unheard(kept)
+        heard = list(kept)
+        spans = speech.unheard(heard)
         for n, (offset, samples) in enumerate(read_spans(path, scan, spans)):
-            for segment in self.engine.transcribe_clip(samples, options, language):
-                on_segment(segment.shifted(offset))
+            for segment in self._engine().transcribe_clip(samples, options, language):
+                new = only_new_words(segment.shifted(offset), heard)
+                if new is not None:
+                    on_segment(new)
             on_progress((n + 1) / len(spans))
+
+    def embed(self, _request_id: int, args: dict) -> dict:
+        """The loaded model's vector for up to 30 s of 16 kHz mono audio (args["samples"])."""
+        samples = np.asarray(args["samples"], dtype=np.float32)
+        if samples.ndim != 1 or not 0 < len(samples) <= 30 * 16000:
+            raise GrymError("An embedding needs between one sample and 30 s of mono audio.")
+        return {"vector": self._engine().embed(samples).astype(np.float32).tolist()}
 
     def allocate(self, _request_id: int, args: dict) -> dict:
         """Test-only: hold args['bytes'] of touched memory, to exercise the watchdog."""
@@ -167,15 +171,16 @@ class Host:
 
     def live_feed(self, _request_id: int, args: dict) -> dict:
         """Append live audio to the current utterance; maybe decode a partial (host/live.py)."""
-        from grym_desktop.host import live
-
-        return live.feed(self.engine, args)
+        return live.feed(self._engine(), args)
 
     def live_flush(self, _request_id: int, args: dict) -> dict:
         """End the current live utterance and return its final segments (host/live.py)."""
-        from grym_desktop.host import live
+        return live.flush(self._engine(), args)
 
-        return live.flush(self.engine, args)
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            raise GrymError("No model is loaded in the model host.")
+        return self.engine
 
     def ping(self, _request_id: int, _args: dict) -> dict:
         return {"pid": os.getpid()}

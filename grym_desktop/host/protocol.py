@@ -11,7 +11,7 @@ from typing import Any
 
 OPS = (
     "ping", "status", "load", "unload", "transcribe", "shutdown", "allocate", "live_feed",
-    "live_flush",
+    "live_flush", "embed",
 )
 FINAL_KINDS = ("ok", "error")
 

@@ -13,13 +13,10 @@ import time
 from array import array
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from grym_desktop.errors import HostDiedError, MemoryLimitExceededError
 from grym_desktop.memory.limits import format_size
 from grym_desktop.memory.sampler import MemorySample, take_sample
 
@@ -443,103 +440,3 @@ def _signed_size(value: float) -> str:
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
-
-
-@dataclass
-class ProfileRun:
-    """What `grym-desktop profile` did: the model, its precision, the clip's text, the report."""
-
-    model: str
-    precision: str
-    cycles: int
-    clip: str
-    text: str
-    report: ProfileReport
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "precision": self.precision, "cycles": self.cycles,
-                "transcription": {"clip": self.clip, "text": self.text},
-                **self.report.to_dict()}
-
-
-def bundled_clip() -> Path:
-    """A 3.4 s spoken sentence shipped with the package (CLIP_TEXT)."""
-    return Path(str(resources.files("grym_desktop.resources").joinpath("profile_clip.ogg")))
-
-
-def run_profile(
-    limit: int,
-    model_id: str,
-    cycles: int = 5,
-    precision: str | None = None,
-    interval: float = 0.05,
-    clip: Path | None = None,
-) -> ProfileRun:
-    """Load and unload the model `cycles` times in a fresh host, transcribing the clip in the
-    first cycle, while profiling; every load asks the memory guard first and the watchdog
-    keeps the host under the limit."""
-    from grym_desktop.host.client import HostClient
-    from grym_desktop.memory.guard import check_load
-    from grym_desktop.memory.state import read_state
-    from grym_desktop.memory.watchdog import Watchdog
-    from grym_desktop.models.catalog import get_spec, model_dir
-    from grym_desktop.models.footprint import estimate_for
-    from grym_desktop.orchestrator.planning import choose_precision
-
-    spec = get_spec(model_id)
-    clip = Path(clip) if clip is not None else bundled_clip()
-    estimates = {p: estimate_for(spec, p) for p in spec.precisions}
-    host, watchdog = HostClient(), Watchdog(limit)
-    profiler = Profiler(lambda: host.pid, interval=interval)
-    text: list[str] = []
-
-    def on_event(message: dict) -> None:
-        if message.get("kind") == "segment":
-            text.append(message["segment"]["text"].strip())
-
-    try:
-        watchdog.watch(host.start())
-        if precision is None:
-            precision, _ = choose_precision(estimates, read_state(limit, host.pid), None)
-        estimate = estimates.get(precision) or estimate_for(spec, precision)
-        others = [e for p, e in estimates.items() if p != precision]
-        load_args = {"engine": spec.engine, "model_id": spec.id,
-                     "model_dir": str(model_dir(spec)), "precision": precision}
-        profiler.start()
-        for cycle in range(cycles):
-            check_load(estimate, read_state(limit, host.pid), others)
-            started = time.monotonic()
-            loaded = _call(host, watchdog, "load", load_args, timeout=300)
-            profiler.mark("load", f"load {spec.id} {precision}", at=started, model=spec.id,
-                          precision=precision, estimate_bytes=estimate.total_bytes,
-                          weights_bytes=estimate.weights_bytes,
-                          rss_before=loaded["rss_before"], rss_after=loaded["rss_after"])
-            if cycle == 0:
-                profiler.mark("start", f"transcribe {clip.name}")
-                _call(host, watchdog, "transcribe", {"path": str(clip), "options": {}},
-                      on_event=on_event, timeout=300)
-                profiler.mark("end", f"transcribed {clip.name}")
-            started = time.monotonic()
-            unloaded = _call(host, watchdog, "unload", {}, timeout=60)
-            profiler.mark("unload", f"unload {spec.id}", at=started, model=spec.id,
-                          rss_before=unloaded["rss_before"], rss_after=unloaded["rss_after"])
-    finally:
-        profiler.stop()
-        watchdog.stop()
-        host.shutdown()
-    return ProfileRun(spec.id, precision, cycles, clip.name, " ".join(text),
-                      profiler.report())
-
-
-def _call(host, watchdog, op: str, args: dict, **kwargs) -> dict:
-    """One host request; a host the watchdog killed becomes the memory error it is."""
-    try:
-        return host.call(op, args, **kwargs)
-    except HostDiedError:
-        if watchdog.killed is None:
-            raise
-        _pid, rss = watchdog.killed
-        raise MemoryLimitExceededError(
-            f"The model host reached {format_size(rss)}, above the "
-            f"{format_size(watchdog.limit)} limit, and was stopped."
-        ) from None

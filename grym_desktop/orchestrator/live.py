@@ -22,16 +22,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.audio.vad import FRAME, Segmenter, SileroVAD, VadConfig, VadEvent
 from grym_desktop.errors import GrymError, HostDiedError
-from grym_desktop.models.catalog import DEFAULT_MODEL, get_spec, load_catalog
-from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
-from grym_desktop.transcript import Metrics, Segment, Transcript, Word
+from grym_desktop.models.catalog import DEFAULT_MODEL, get_spec, transcription_models
+from grym_desktop.models.sources import status
+from grym_desktop.options import DecodeOptions
+from grym_desktop.orchestrator.runner import Orchestrator
+from grym_desktop.transcript import Metrics, Segment, Transcript
 
 PARTIAL_EVERY = 0.3  # seconds of new audio between partial decodes of an utterance
 MIN_PARTIAL = 0.3  # seconds of an utterance before its first partial
@@ -99,12 +101,8 @@ LiveEvent = LiveStarted | LivePartial | LiveFinal | LiveStatus | LiveWarning
 
 def fastest_installed_model() -> str:
     """The installed transcription model with the fewest parameters: the likeliest to keep up."""
-    from grym_desktop.models.sources import status
-
     found = []
-    for spec in load_catalog().values():
-        if "transcribe" not in spec.capabilities:
-            continue
+    for spec in transcription_models():
         try:
             if status(spec).installed:
                 found.append((spec.parameters or spec.download_bytes or math.inf, spec.id))
@@ -304,11 +302,9 @@ class LiveSession:
         if self.precision is None and "int8" in spec.precisions:
             # Latency matters most here: int8 decodes about a third faster on a CPU.
             self.precision = "int8"
-        task = TranscribeTask(path=f"live:{self.source.name}", model_id=spec.id,
-                              precision=self.precision, allow_fallback=False)
-        the_plan, _seconds = self.orchestrator._ensure_model(task, spec)
-        self.precision = the_plan.precision
-        self._loaded = (spec.id, the_plan.precision)
+        loaded = self.orchestrator.ensure_model(spec.id, self.precision)
+        self.precision = loaded.plan.precision
+        self._loaded = (spec.id, loaded.plan.precision)
         return spec
 
     def _fail(self, error: GrymError) -> None:
@@ -460,10 +456,9 @@ class LiveSession:
                         self._reload()
                     self._run_job(*job)
                     break
-                except HostDiedError as exc:
-                    error = self.orchestrator._explain(exc)
-                    if error is not exc or attempt == 2:
-                        raise error from exc
+                except HostDiedError:  # a crash, not the watchdog or a cancel: one retry
+                    if attempt == 2:
+                        raise
 
     def _reload(self) -> None:
         """A crashed host: load the model in a new one and give it the audio again."""
@@ -495,14 +490,14 @@ class LiveSession:
                     return None
                 self._cv.wait(0.05)
 
-    def _options(self) -> dict:
-        options = {"language": self.language or self._language_seen, "task": self.task}
+    def _options(self) -> DecodeOptions:
+        prompt = None
         if self.condition and self._prompt:
             prompt = self._prompt
             if not (any(c.isupper() for c in prompt) and any(c in ".,?!" for c in prompt)):
                 prompt = f"{STYLE_PROMPT} {prompt}"
-            options["initial_prompt"] = prompt
-        return options
+        return DecodeOptions(language=self.language or self._language_seen, task=self.task,
+                             initial_prompt=prompt)
 
     def _run_job(self, kind: str, u: Utterance) -> None:
         with self._cv:
@@ -512,13 +507,13 @@ class LiveSession:
             offset = u.sent
             samples = self._tape.slice(u.start + offset, u.start + max(offset, length))
         args = {"utterance": u.index, "offset": offset, "samples": samples, "length": length,
-                "options": self._options()}
-        host = self.orchestrator.host
+                "options": self._options().to_dict()}
         if kind == "flush":
-            result = host.call("live_flush", args, timeout=HOST_TIMEOUT)
+            result = self.orchestrator.call("live_flush", args, timeout=HOST_TIMEOUT)
             self._finish(u, result)
             return
-        result = host.call("live_feed", {**args, "decode": kind}, timeout=HOST_TIMEOUT)
+        result = self.orchestrator.call("live_feed", {**args, "decode": kind},
+                                        timeout=HOST_TIMEOUT)
         with self._cv:
             u.sent = length
             if kind == "final":
@@ -556,10 +551,9 @@ class LiveSession:
 
 def _shifted(segment: Segment, offset: float, limit: float) -> Segment:
     """A segment of an utterance moved to session time, ending no later than the utterance."""
-    words = [Word(round(offset + w.start, 3), round(min(offset + w.end, limit), 3), w.word,
-                  w.probability) for w in segment.words]
-    return Segment(round(offset + segment.start, 3), round(min(offset + segment.end, limit), 3),
-                   segment.text, words)
+    moved = segment.shifted(offset)
+    words = [replace(w, end=min(w.end, round(limit, 3))) for w in moved.words]
+    return replace(moved, end=min(moved.end, round(limit, 3)), words=words)
 
 
 def _merge(segments: list[Segment]) -> Segment:

@@ -1,10 +1,11 @@
-"""The sequential orchestrator: a queue of tasks run one after another on one model host.
+"""The orchestrator: the one owner of the model host, and a queue of files run one by one.
 
-It plans each task (model, precision, window, batch size) from the memory state,
-asks the guard before any load, keeps one model loaded at a time with a forced
-cleanup between models, has the watchdog kill a host above the limit, falls back
-along the capability's chain when a model cannot run, writes every segment to the
-library as it arrives and reports events.
+Everything that needs a model goes through its public API: `ensure_model` (plan from
+the memory state, refuse before any byte is read, one model loaded at a time with a
+forced cleanup between models), `call` (an operation on the loaded model, under the
+watchdog), `explain` (a dead host as the one sentence that says why) and `unload`.
+On top of it, `run` transcribes a file, falling back along the capability's chain
+when a model cannot run, writing every segment to the library as it arrives.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from grym_desktop.audio.decode import AudioInfo, probe
 from grym_desktop.errors import (
@@ -30,18 +34,18 @@ from grym_desktop.errors import (
 from grym_desktop.host.client import HostClient
 from grym_desktop.memory.guard import check_load
 from grym_desktop.memory.limits import format_size
-from grym_desktop.memory.state import MemoryState, read_state
+from grym_desktop.memory.state import HOST_BASELINE_BYTES, MemoryState, read_state
 from grym_desktop.memory.watchdog import Watchdog
-from grym_desktop.models.catalog import DEFAULT_MODEL, ModelSpec, get_spec, model_dir
+from grym_desktop.models import sources
+from grym_desktop.models.catalog import DEFAULT_MODEL, ModelSpec, get_spec
 from grym_desktop.models.footprint import estimate_for
+from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator.planning import Plan, plan
 from grym_desktop.settings import Settings, fallback_chain, load_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript
 
-# What an idle model host process holds (interpreter, numpy, psutil), measured on Linux.
-HOST_BASELINE_BYTES = 40 * 1024**2
 # Memory an unload may leave behind before the host is restarted instead.
 RETAINED_LIMIT_BYTES = 50 * 1024**2
 # Failures after which the next model of the chain is tried.
@@ -53,14 +57,16 @@ FALLBACK_TRIGGERS = (
 _task_ids = itertools.count(1)
 
 
+# Seconds an operation may run without a word from the host before it counts as hung.
+CALL_TIMEOUT = 600
+
+
 @dataclass
 class TranscribeTask:
     path: str
     model_id: str = DEFAULT_MODEL
-    language: str | None = None
-    task: str = "transcribe"
     precision: str | None = None
-    options: dict = field(default_factory=dict)
+    options: DecodeOptions = field(default_factory=DecodeOptions)
     # The user confirmed loading a model the guard refused (the watchdog still applies).
     override_memory: bool = False
     # Try the capability's fallback chain when the model cannot run.
@@ -68,8 +74,32 @@ class TranscribeTask:
     id: int = field(default_factory=lambda: next(_task_ids))
 
 
+@dataclass
+class LoadedModel:
+    """The model ensure_model made ready, the plan it runs under and what loading it took."""
+
+    spec: ModelSpec
+    plan: Plan
+    load_seconds: float = 0.0  # 0 when it was loaded already
+    rss_before: int | None = None  # the host's RSS around the load, when there was one
+    rss_after: int | None = None
+
+
+@dataclass
+class Embedding:
+    """A vector that stands for a stretch of audio, tagged with the model that made it."""
+
+    model: str
+    vector: np.ndarray
+
+    @property
+    def dimension(self) -> int:
+        return len(self.vector)
+
+
 class Orchestrator:
-    """Runs transcription tasks one at a time in a model host under the memory limit."""
+    """The one owner of the model host: loads models under the memory limit, runs operations
+    on them, and runs transcription tasks one at a time."""
 
     def __init__(
         self,
@@ -113,16 +143,17 @@ class Orchestrator:
         with self._lock:
             return list(self._queue)
 
-    def run_next(self) -> Transcript | None:
-        """Run the oldest queued task; None when the queue is empty or the task failed."""
+    def run_next(self) -> Transcript | GrymError | None:
+        """Run the oldest queued task: its transcript, or the error it ended with (already
+        reported as TaskFailed); None when the queue is empty."""
         with self._lock:
             if not self._queue:
                 return None
             task = self._queue.popleft()
         try:
             return self.run(task)
-        except GrymError:
-            return None
+        except GrymError as exc:
+            return exc
 
     def cancel(self) -> None:
         """Stop the running task now; safe to call from any thread."""
@@ -157,8 +188,11 @@ class Orchestrator:
         self.watchdog.set_limit(limit_bytes)
 
     def close(self) -> None:
+        """Stop the host and the watchdog, and close the library."""
         self.watchdog.stop()
         self.host.shutdown()
+        if self.library is not None:
+            self.library.close()
 
     # -- running a task --------------------------------------------------------------------
 
@@ -190,7 +224,7 @@ class Orchestrator:
                     raise ModelMissingError(self._broken[model_id])
                 return self._attempt(task, info, model_id, fallback)
             except FALLBACK_TRIGGERS as exc:
-                error = self._explain(exc)
+                error = self.explain(exc)
                 if isinstance(error, ModelMissingError):
                     self._broken[model_id] = str(error)
                 if self._cancelled or is_last:
@@ -208,12 +242,14 @@ class Orchestrator:
         """One try of one model: plan, load, decode, save."""
         spec = get_spec(model_id)
         self._check_cancelled()
-        the_plan, load_seconds = self._ensure_model(task, spec)
+        loaded = self.ensure_model(spec.id, task.precision,
+                                   override_memory=task.override_memory, task_id=task.id)
+        the_plan = loaded.plan
         self._check_cancelled()
         record_id = None
         transcript = Transcript(
             file=task.path, model=spec.id, engine=spec.engine, precision=the_plan.precision,
-            language=task.language, duration=info.duration, fallback=fallback,
+            language=task.options.language, duration=info.duration, fallback=fallback,
         )
         try:
             if self.library is not None:
@@ -225,17 +261,17 @@ class Orchestrator:
             result = self._transcribe(task, the_plan, transcript, record_id)
         except GrymError as exc:
             if record_id is not None:
-                error = self._explain(exc)
+                error = self.explain(exc)
                 status = "cancelled" if isinstance(error, TaskCancelledError) else "failed"
                 self.library.fail_transcript(record_id, str(error), status=status)
             raise
         elapsed = time.perf_counter() - started
-        transcript.language = result.get("language") or task.language
+        transcript.language = result.get("language") or task.options.language
         transcript.duration = result.get("duration", transcript.duration)
         transcript.complete = bool(result.get("complete", True))
         transcript.warnings = list(result.get("warnings", []))
         transcript.metrics = Metrics(
-            load_seconds=round(load_seconds, 3),
+            load_seconds=round(loaded.load_seconds, 3),
             transcribe_seconds=round(elapsed, 3),
             rtf=round(elapsed / info.duration, 4) if info.duration else 0.0,
             peak_rss_bytes=self.watchdog.peak_rss,
@@ -247,8 +283,10 @@ class Orchestrator:
             self.library.finish_transcript(record_id, transcript)
         return transcript
 
-    def _explain(self, exc: GrymError) -> GrymError:
-        """Turn a dead host into what killed it: the user, or the watchdog."""
+    # -- the public API: everything that needs a model goes through these ---------------
+
+    def explain(self, exc: GrymError) -> GrymError:
+        """A dead host as what killed it (the user or the watchdog); other errors as they are."""
         if not isinstance(exc, HostDiedError):
             return exc
         if self._cancelled:
@@ -262,23 +300,31 @@ class Orchestrator:
             )
         return exc
 
-    def _ensure_model(self, task: TranscribeTask, spec: ModelSpec) -> tuple[Plan, float]:
-        """Plan the task and load its model unless loaded; refuse before any byte is read."""
+    def ensure_model(
+        self, model_id: str, precision: str | None = None, *, override_memory: bool = False,
+        task_id: int = 0,
+    ) -> LoadedModel:
+        """Plan for the model and load it unless it is loaded; refuse before any byte is read.
+
+        Another loaded model is unloaded first (forced cleanup). override_memory is the
+        user's "load anyway" after a refusal; the watchdog still applies.
+        """
+        spec = get_spec(model_id)
         estimates = {p: estimate_for(spec, p) for p in spec.precisions}
-        if task.precision is not None and task.precision not in estimates:
-            raise GrymError(f"The model {spec.id} cannot run in {task.precision}; it offers "
+        if precision is not None and precision not in estimates:
+            raise GrymError(f"The model {spec.id} cannot run in {precision}; it offers "
                             f"{', '.join(spec.precisions)}.")
         state = self._state_without_model()
         if state.level == "critical":
             self._collect()
             state = self._state_without_model()
-        the_plan = plan(estimates, state, task.precision)
-        self.on_event(ev.PlanMade(task.id, spec.id, the_plan.precision, the_plan.window_seconds,
+        the_plan = plan(estimates, state, precision)
+        self.on_event(ev.PlanMade(task_id, spec.id, the_plan.precision, the_plan.window_seconds,
                                   the_plan.batch_size, the_plan.reasons, the_plan.warning))
         if self.loaded_model == (spec.id, the_plan.precision):
-            return the_plan, 0.0
+            return LoadedModel(spec, the_plan)
         self._unload(spec)
-        if not task.override_memory:
+        if not override_memory:
             others = [e for p, e in estimates.items() if p != the_plan.precision]
             check_load(the_plan.estimate, self._state_without_model(), others)
         restarted = not self.host.alive and self.host.starts > 0
@@ -287,9 +333,9 @@ class Orchestrator:
             self.on_event(ev.HostRestarted(pid, "the previous model host had stopped"))
         self.watchdog.watch(pid)
         self.on_event(ev.ModelLoading(spec.id, the_plan.precision, the_plan.estimate.total_bytes))
-        result = self.host.call(
+        result = self.call(
             "load",
-            {"engine": spec.engine, "model_id": spec.id, "model_dir": str(model_dir(spec)),
+            {"engine": spec.engine, "model_id": spec.id, "model_dir": str(sources.resolve(spec)),
              "precision": the_plan.precision},
             timeout=300,
         )
@@ -297,7 +343,51 @@ class Orchestrator:
         self._loaded_host_start = self.host.starts
         measured = result["rss_after"] - result["rss_before"]
         self.on_event(ev.ModelLoaded(spec.id, the_plan.precision, result["seconds"], measured))
-        return the_plan, result["seconds"]
+        return LoadedModel(spec, the_plan, result["seconds"], result["rss_before"],
+                           result["rss_after"])
+
+    def start_host(self) -> int:
+        """Start the model host now, under the watchdog (it otherwise starts with the first
+        load); its pid."""
+        pid = self.host.ensure_started()
+        self.watchdog.watch(pid)
+        return pid
+
+    def call(
+        self, op: str, args: dict[str, Any], on_event: Callable[[dict], None] | None = None,
+        timeout: float = CALL_TIMEOUT,
+    ) -> dict[str, Any]:
+        """Run one host operation on the loaded model; a host that died raises what killed it."""
+        try:
+            return self.host.call(op, args, on_event=on_event, timeout=timeout)
+        except HostDiedError as exc:
+            self._loaded = None
+            error = self.explain(exc)
+            if error is exc:
+                raise
+            raise error from exc
+
+    def unload(self) -> dict[str, Any] | None:
+        """Unload the model and collect in the host; the host's RSS before and after, if any."""
+        loaded = self.loaded_model
+        if loaded is None:
+            return None
+        result = self.call("unload", {}, timeout=60)
+        self._loaded = None
+        self.on_event(ev.ModelUnloaded(loaded[0], result["rss_before"], result["rss_after"]))
+        return result
+
+    def embed(self, samples: np.ndarray, model_id: str = DEFAULT_MODEL) -> Embedding:
+        """One vector for up to 30 s of 16 kHz mono audio from the model's audio encoder."""
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim != 1 or not 0 < len(samples) <= 30 * 16000:
+            raise GrymError("An embedding needs between one sample and 30 s of mono audio.")
+        loaded = self.ensure_model(model_id)
+        result = self.call("embed", {"samples": samples})
+        vector = np.asarray(result.get("vector"), dtype=np.float32)
+        if vector.ndim != 1 or not len(vector) or not np.isfinite(vector).all():
+            raise GrymError(f"The model {loaded.spec.id} gave no usable embedding.")
+        return Embedding(loaded.spec.id, vector)
 
     def _state_without_model(self) -> MemoryState:
         """The state the new model will meet: the loaded one is unloaded first."""
@@ -315,9 +405,7 @@ class Orchestrator:
                                f"{next_spec.engine}")
             self.on_event(ev.ModelUnloaded(loaded[0]))
             return
-        result = self.host.call("unload", timeout=60)
-        self._loaded = None
-        self.on_event(ev.ModelUnloaded(loaded[0], result["rss_before"], result["rss_after"]))
+        result = self.unload()
         if self._idle_baseline is None:
             self._idle_baseline = result["rss_after"]
         elif result["rss_after"] - self._idle_baseline > RETAINED_LIMIT_BYTES:
@@ -327,7 +415,7 @@ class Orchestrator:
     def _collect(self) -> None:
         """At critical pressure: unload and collect in the host."""
         if self.host.alive:
-            self.host.call("unload", timeout=60)
+            self.call("unload", {}, timeout=60)
             if self._loaded is not None:
                 self.on_event(ev.ModelUnloaded(self._loaded[0]))
             self._loaded = None
@@ -352,19 +440,31 @@ class Orchestrator:
             elif message["kind"] == "progress":
                 self.on_event(ev.Progress(task.id, message["fraction"]))
 
-        options = {"language": task.language, "task": task.task,
-                   "batch_size": the_plan.batch_size, **task.options}
+        options = replace(task.options, window_seconds=the_plan.window_seconds,
+                          batch_size=task.options.batch_size or the_plan.batch_size)
         try:
-            result = self.host.call(
-                "transcribe",
-                {"path": str(Path(task.path)), "options": options,
-                 "window_seconds": the_plan.window_seconds},
-                on_event=on_event, timeout=600,
-            )
-        except HostDiedError:
+            result = self.call("transcribe", {"path": str(Path(task.path)),
+                                              "options": options.to_dict()}, on_event=on_event)
+        except GrymError:
             transcript.complete = False
-            self._loaded = None
             raise
         # Speech decoded a second time arrives after the rest; the transcript reads in time order.
         transcript.segments.sort(key=lambda s: s.start)
         return result
+
+
+def open_orchestrator(
+    limit_bytes: int, on_event: Callable[[ev.Event], None] | None = None, recover: bool = True
+) -> Orchestrator:
+    """An orchestrator that writes to the user's library; close() closes both.
+
+    With recover, rows a crash left "running" are first marked incomplete.
+    """
+    library = Library()
+    try:
+        if recover:
+            library.recover_interrupted()
+        return Orchestrator(limit_bytes, library=library, on_event=on_event)
+    except BaseException:
+        library.close()
+        raise

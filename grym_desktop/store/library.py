@@ -17,9 +17,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
-import platformdirs
-
 from grym_desktop.errors import GrymError
+from grym_desktop.paths import data_dir
 from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript
 
 SCHEMA_VERSION = 1
@@ -70,8 +69,7 @@ _REASONS = (
 
 def default_library_path() -> Path:
     """Where the library lives: $GRYM_DATA_DIR when set, else the platform's user data dir."""
-    root = os.environ.get("GRYM_DATA_DIR") or platformdirs.user_data_dir("grym-desktop")
-    return Path(root) / "library.sqlite3"
+    return data_dir() / "library.sqlite3"
 
 
 @dataclass
@@ -331,6 +329,10 @@ class Library:
         """Remove a transcript and its segments."""
         with self._guard("save to"):
             self._conn.execute("DELETE FROM transcripts WHERE id = ?", (transcript_id,))
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
 
     def close(self) -> None:
         if self._conn is not None:

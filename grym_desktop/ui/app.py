@@ -18,7 +18,11 @@ def main(argv: list[str] | None = None, memory_limit: str | None = None) -> int:
     app.setOrganizationName("grym")
     settings = settings_from_env()
     limit = resolve_limit(memory_limit, settings.value("memory_limit"))
-    Library().recover_interrupted()
+    library = Library()
+    try:
+        library.recover_interrupted()  # rows a crash left "running" become "incomplete"
+    finally:
+        library.close()
     window = MainWindow(limit, settings)
     window.show()
     return app.exec()

@@ -1,16 +1,16 @@
 """The Live panel: microphone choice, record / stop, level, time, backlog, growing transcript.
 
-The session runs on the ModelWorker's thread with its orchestrator (one model host,
-one model at a time; a live session waits for the files queued before it), or, with
-no worker, on a thread of its own. Finals are shown in black, the partial in grey.
+The session runs on the ModelWorker with its orchestrator (one model host, one model at
+a time; a live session waits for the files queued before it); with no worker given, the
+panel starts a worker of its own. Finals are shown in black, the partial in grey.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,11 +24,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from grym_desktop.audio.capture import (
+    DeviceError,
+    MicrophoneSource,
+    list_input_devices,
+    refresh_devices,
+)
+from grym_desktop.audio.sources import FileSource
 from grym_desktop.errors import GrymError
-from grym_desktop.export.writers import FORMATS, write
-from grym_desktop.transcript import Transcript
-
-log = logging.getLogger(__name__)
+from grym_desktop.memory.limits import resolve_limit
+from grym_desktop.orchestrator.live import (
+    LiveEvent,
+    LiveFinal,
+    LivePartial,
+    LiveStarted,
+    LiveStatus,
+    LiveWarning,
+    fastest_installed_model,
+)
+from grym_desktop.transcript import Transcript, clock
+from grym_desktop.ui.widgets import ExportRow, transcribe_models
+from grym_desktop.ui.worker import ModelWorker
 
 FILE_PREFIX = "File: "
 GREY = QColor("#8a8a8a")
@@ -36,77 +52,12 @@ BLACK = QColor("#000000")
 METER_FLOOR_DB = -60
 
 
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-class LiveRunner(QObject):
-    """Runs one live session at a time on the thread it lives on; reports through signals."""
-
-    started = Signal(object)  # LiveStarted
-    partial = Signal(object)  # LivePartial
-    final = Signal(object)  # LiveFinal
-    status = Signal(object)  # LiveStatus
-    warning = Signal(str)
-    finished = Signal(object)  # Transcript
-    failed = Signal(str)  # one sentence
-    _request = Signal(object)
-
-    def __init__(self, orchestrator_provider) -> None:
-        super().__init__()
-        self.orchestrator_provider = orchestrator_provider
-        self.session = None
-        self._request.connect(self._run)
-
-    def start(self, make_source, model_id: str | None) -> None:
-        """Ask for a session (callable from the GUI thread); it runs on this object's thread."""
-        self._request.emit((make_source, model_id))
-
-    def stop(self, drain: bool = True) -> None:
-        session = self.session
-        if session is not None:
-            session.stop(drain)
-
-    @Slot(object)
-    def _run(self, request) -> None:
-        from grym_desktop.orchestrator import live
-
-        make_source, model_id = request
-
-        def on_event(event) -> None:
-            if isinstance(event, live.LivePartial):
-                self.partial.emit(event)
-            elif isinstance(event, live.LiveFinal):
-                self.final.emit(event)
-            elif isinstance(event, live.LiveStatus):
-                self.status.emit(event)
-            elif isinstance(event, live.LiveWarning):
-                self.warning.emit(event.message)
-            elif isinstance(event, live.LiveStarted):
-                self.started.emit(event)
-
-        try:
-            source = make_source()  # a missing or busy microphone fails here, first
-            self.session = live.LiveSession(self.orchestrator_provider(), source,
-                                            model_id=model_id, on_event=on_event)
-            self.finished.emit(self.session.run())
-        except GrymError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001 - the window shows a sentence, never a traceback
-            log.exception("live session crashed")
-            self.failed.emit(f"Live transcription stopped unexpectedly ({type(exc).__name__}).")
-        finally:
-            self.session = None
-
-
 class LivePanel(QWidget):
     """Record from a microphone (or replay a file) and watch the text follow the speech."""
 
     saved = Signal(object)  # Transcript: a session ended and is in the library
 
-    def __init__(self, worker=None, settings: QSettings | None = None,
+    def __init__(self, worker: ModelWorker | None = None, settings: QSettings | None = None,
                  limit_bytes: int | None = None) -> None:
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
@@ -114,40 +65,18 @@ class LivePanel(QWidget):
         self.running = False
         self._files: dict[str, tuple[str, bool]] = {}  # combo text -> (path, realtime)
         self._partial_at: int | None = None  # document position where the grey partial starts
-        self._own_thread: QThread | None = None
-        self._own_orchestrator = None
-        if worker is not None:
-            self.runner = LiveRunner(lambda: worker.orchestrator)
-            self.runner.moveToThread(worker.qthread)
-        else:
-            self._limit = limit_bytes
-            self.runner = LiveRunner(self._standalone_orchestrator)
-            self._own_thread = QThread()
-            self._own_thread.setObjectName("grym-live")
-            self.runner.moveToThread(self._own_thread)
-            self._own_thread.start()
-        r = self.runner
-        r.started.connect(self.on_started)
-        r.partial.connect(self.on_partial)
-        r.final.connect(self.on_final)
-        r.status.connect(self.on_status)
-        r.warning.connect(self.show_message)
-        r.finished.connect(self.on_finished)
-        r.failed.connect(self.on_failed)
+        self._owns_worker = worker is None
+        if worker is None:
+            worker = ModelWorker(limit_bytes or resolve_limit(None))
+            worker.start()
+        self.worker = worker
+        worker.live_event.connect(self.on_live_event)
+        worker.live_finished.connect(self.on_finished)
+        worker.live_failed.connect(self.on_failed)
         self._build()
         # Looking for devices and installed models takes a moment: after the window shows.
         self._populated = False
         QTimer.singleShot(0, self._populate)
-
-    def _standalone_orchestrator(self):
-        if self._own_orchestrator is None:
-            from grym_desktop.memory.limits import resolve_limit
-            from grym_desktop.orchestrator.runner import Orchestrator
-            from grym_desktop.store.library import Library
-
-            self._own_orchestrator = Orchestrator(self._limit or resolve_limit(None),
-                                                  library=Library())
-        return self._own_orchestrator
 
     # -- layout --------------------------------------------------------------------------
 
@@ -170,7 +99,7 @@ class LivePanel(QWidget):
         top.addWidget(self.record_button)
 
         self.model_box = QComboBox()
-        self.model_box.addItems(_transcribe_models())
+        self.model_box.addItems(transcribe_models())
         self.meter = QProgressBar()
         self.meter.setRange(METER_FLOOR_DB, 0)
         self.meter.setValue(METER_FLOOR_DB)
@@ -197,15 +126,13 @@ class LivePanel(QWidget):
         self.view.setReadOnly(True)
         self.view.setPlaceholderText("Press Record and speak: the text follows within a second.")
 
-        self.format_box = QComboBox()
-        self.format_box.addItems(list(FORMATS))
-        self.export_button = QPushButton("Export…")
-        self.export_button.setEnabled(False)
-        self.export_button.clicked.connect(self.export_clicked)
+        self.export_row = ExportRow(self.settings)
+        self.export_row.exported.connect(lambda path: self.state_label.setText(
+            f"Exported {path.name}"))
+        self.export_row.failed.connect(self.show_message)
         bottom = QHBoxLayout()
         bottom.addWidget(self.state_label, 1)
-        bottom.addWidget(self.format_box)
-        bottom.addWidget(self.export_button)
+        bottom.addWidget(self.export_row)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -223,8 +150,6 @@ class LivePanel(QWidget):
         if model and self.model_box.findText(model) >= 0:
             self.model_box.setCurrentText(model)
         else:
-            from grym_desktop.orchestrator.live import fastest_installed_model
-
             self.model_box.setCurrentText(fastest_installed_model())
         self.refresh_devices()
 
@@ -232,8 +157,6 @@ class LivePanel(QWidget):
 
     def refresh_devices(self, rescan: bool = False) -> None:
         """Fill the input list: the microphones PortAudio sees, the remembered one first."""
-        from grym_desktop.audio.capture import list_input_devices, refresh_devices
-
         remembered = self.settings.value("live/device") or ""
         current = self.device_box.currentData()
         self.device_box.clear()
@@ -276,15 +199,12 @@ class LivePanel(QWidget):
         if path:
             self.use_file(path)
 
-    def _make_source(self):
+    def _make_source(self) -> Callable[[], object]:
+        """What opens the chosen input, on the worker thread when the session starts."""
         choice = self.device_box.currentData()
         if choice in self._files:
-            from grym_desktop.audio.sources import FileSource
-
             path, realtime = self._files[choice]
             return lambda: FileSource(path, realtime=realtime)
-        from grym_desktop.audio.capture import DeviceError, MicrophoneSource
-
         if choice is None:
             def no_device():
                 raise DeviceError("No microphone was found on this computer.")
@@ -311,31 +231,28 @@ class LivePanel(QWidget):
         self.view.clear()
         self._partial_at = None
         self.transcript = None
-        self.export_button.setEnabled(False)
+        self.export_row.set_transcript(None)
         self.message.hide()
         self.running = True
         self.record_button.setText("■ Stop")
         self.device_box.setEnabled(False)
         self.model_box.setEnabled(False)
         self.state_label.setText("Starting…")
-        self.runner.start(self._make_source(), self.model_box.currentText())
+        self.worker.start_live(self._make_source(), self.model_box.currentText())
 
     def stop(self) -> None:
         """Stop listening; what was heard is still finished."""
         if self.running:
             self.state_label.setText("Finishing…")
             self.record_button.setEnabled(False)
-            self.runner.stop(drain=True)
+            self.worker.stop_live(drain=True)
 
     def shutdown(self) -> None:
         """The window closes: stop at once (finals already saved stay in the library)."""
-        self.runner.stop(drain=False)
-        if self._own_thread is not None:
-            self._own_thread.quit()
-            self._own_thread.wait(30_000)
-            if self._own_orchestrator is not None:
-                self._own_orchestrator.close()
-                self._own_orchestrator.library.close()
+        if self._owns_worker:
+            self.worker.shutdown(30_000)
+        else:
+            self.worker.stop_live(drain=False)
 
     def _ended(self, state: str) -> None:
         self.running = False
@@ -349,14 +266,20 @@ class LivePanel(QWidget):
 
     # -- events --------------------------------------------------------------------------
 
-    def on_started(self, event) -> None:
-        self.state_label.setText(f"Listening to {event.source} · {event.model} · "
-                                 f"{event.precision}")
+    def on_live_event(self, event: LiveEvent) -> None:
+        if isinstance(event, LiveStarted):
+            self.state_label.setText(f"Listening to {event.source} · {event.model} · "
+                                     f"{event.precision}")
+        elif isinstance(event, LivePartial):
+            self._set_partial(event.text)
+        elif isinstance(event, LiveFinal):
+            self.on_final(event)
+        elif isinstance(event, LiveStatus):
+            self.on_status(event)
+        elif isinstance(event, LiveWarning):
+            self.show_message(event.message)
 
-    def on_partial(self, event) -> None:
-        self._set_partial(event.text)
-
-    def on_final(self, event) -> None:
+    def on_final(self, event: LiveFinal) -> None:
         self._set_partial("")
         if event.segment is None:
             return
@@ -387,9 +310,9 @@ class LivePanel(QWidget):
         self.view.setTextCursor(cursor)
         self.view.ensureCursorVisible()
 
-    def on_status(self, event) -> None:
+    def on_status(self, event: LiveStatus) -> None:
         self.meter.setValue(max(METER_FLOOR_DB, min(0, round(event.level))))
-        self.elapsed_label.setText(clock(event.elapsed))
+        self.elapsed_label.setText(clock(event.elapsed, decimals=0))
         behind = event.backlog
         self.backlog_label.setText(f"{behind:.1f} s behind" if behind >= 0.05 else "")
         self.backlog_label.setStyleSheet("color: #b03a2e;" if behind > 10 else "")
@@ -398,9 +321,9 @@ class LivePanel(QWidget):
 
     def on_finished(self, transcript: Transcript) -> None:
         self.transcript = transcript
-        self.export_button.setEnabled(bool(transcript.segments))
+        self.export_row.set_transcript(transcript if transcript.segments else None)
         self._ended(f"Saved to the library: {len(transcript.segments)} segments, "
-                    f"{clock(transcript.duration)}")
+                    f"{clock(transcript.duration, decimals=0)}")
         self.saved.emit(transcript)
 
     def on_failed(self, message: str) -> None:
@@ -410,27 +333,3 @@ class LivePanel(QWidget):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.show()
-
-    # -- export --------------------------------------------------------------------------
-
-    def export_clicked(self) -> None:
-        directory = QFileDialog.getExistingDirectory(self, "Export the live transcript to")
-        if directory:
-            self.export_to(directory, self.format_box.currentText())
-
-    def export_to(self, directory: str, fmt: str) -> Path | None:
-        if self.transcript is None:
-            return None
-        try:
-            path = write(self.transcript, fmt, Path(directory))
-        except GrymError as exc:
-            self.show_message(str(exc))
-            return None
-        self.state_label.setText(f"Exported {path.name}")
-        return path
-
-
-def _transcribe_models() -> list[str]:
-    from grym_desktop.models.catalog import load_catalog
-
-    return sorted(s.id for s in load_catalog().values() if "transcribe" in s.capabilities)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
@@ -12,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,40 +29,29 @@ from PySide6.QtWidgets import (
 )
 
 from grym_desktop.errors import GrymError
-from grym_desktop.export.writers import FORMATS, write
 from grym_desktop.memory.limits import format_size
 from grym_desktop.memory.state import read_state
-from grym_desktop.models.catalog import DEFAULT_MODEL, load_catalog
 from grym_desktop.settings import Settings, fallback_chain, load_settings, save_settings
 from grym_desktop.store.library import Library
-from grym_desktop.transcript import Segment, Transcript
+from grym_desktop.transcript import Fallback, Segment, Transcript, clock
 from grym_desktop.ui.drop_zone import DropZone
 from grym_desktop.ui.fallback_dialog import FallbackDialog
 from grym_desktop.ui.history import HistoryList, first_line
 from grym_desktop.ui.live_panel import LivePanel
 from grym_desktop.ui.memory_chart import MemoryChart
 from grym_desktop.ui.memory_panel import MemoryPanel
-from grym_desktop.ui.worker import ModelWorker
+from grym_desktop.ui.model_manager import ModelManager
+from grym_desktop.ui.widgets import ExportRow, transcribe_models
+from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord
 
-CANCELLED = "TaskCancelledError"
-STATE_COLOURS = {
-    "running": "#1f5fbf", "done": "#1e7b34", "failed": "#b03a2e", "cancelled": "#7f6a00"
+STATUS_COLOURS = {
+    Status.RUNNING: "#1f5fbf", Status.DONE: "#1e7b34", Status.FAILED: "#b03a2e",
+    Status.REFUSED: "#b03a2e", Status.CANCELLED: "#7f6a00",
 }
 
 
-def format_timestamp(seconds: float) -> str:
-    """00:01.20 style, with hours only when there are some."""
-    centis = int(round(seconds * 100))
-    minutes, centis = divmod(centis, 6000)
-    hours, minutes = divmod(minutes, 60)
-    text = f"{minutes:02d}:{centis // 100:02d}.{centis % 100:02d}"
-    return f"{hours}:{text}" if hours else text
-
-
 def segment_line(segment: Segment) -> str:
-    return f"[{format_timestamp(segment.start)} → {format_timestamp(segment.end)}] " + (
-        segment.text.strip()
-    )
+    return f"[{clock(segment.start)} → {clock(segment.end)}] {segment.text.strip()}"
 
 
 # What each pressure level makes the planner do, for the status bar.
@@ -81,12 +70,6 @@ def short_name(path: str, width: int = 18) -> str:
     return name if len(name) <= width else name[: width // 2 - 1] + "…" + name[-(width // 2):]
 
 
-def transcribe_models() -> list[str]:
-    """Model ids from the catalog that can transcribe, the default first."""
-    ids = [s.id for s in load_catalog().values() if "transcribe" in s.capabilities]
-    return sorted(ids, key=lambda i: (i != DEFAULT_MODEL, i)) or [DEFAULT_MODEL]
-
-
 class MainWindow(QMainWindow):
     """Drop zone, queue, transcript, history and memory chart around one ModelWorker."""
 
@@ -96,14 +79,13 @@ class MainWindow(QMainWindow):
         self.limit_bytes = limit_bytes
         self.settings = settings if settings is not None else QSettings()
         self.library = Library()
-        self.rows: dict[int, QTreeWidgetItem] = {}
-        self.states: dict[int, str] = {}  # queued, running, done, failed, cancelled
+        self.tasks: dict[int, TaskRecord] = {}  # the latest record of each task in the queue
+        self.rows: dict[int, QTreeWidgetItem] = {}  # the queue row of each task
         self.running_id: int | None = None
-        self.shown: Transcript | None = None  # what the transcript view holds, for export
+        self.shown: Transcript | None = None  # what the transcript view holds
         self.shown_task_id: int | None = None
+        self.model_manager: ModelManager | None = None
         self.host_pid = 0
-        self.task_requests: dict[int, tuple[str, str]] = {}  # task id -> (path, model id)
-        self.refusals: dict[int, str] = {}  # task id -> the guard's sentence
 
         self._build()
 
@@ -144,6 +126,11 @@ class MainWindow(QMainWindow):
         self.state_timer.start()
         self.refresh_memory_state()
         self.refresh_history()
+
+    @property
+    def states(self) -> dict[int, Status]:
+        """Each queued task's status by id; bench/gui_stall_bench.py reads it."""
+        return {task_id: record.status for task_id, record in self.tasks.items()}
 
     # -- layout --------------------------------------------------------------------------
 
@@ -214,15 +201,14 @@ class MainWindow(QMainWindow):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.transcript_view.setFont(mono)
-        self.format_box = QComboBox()
-        self.format_box.addItems(list(FORMATS))
-        self.export_button = QPushButton("Export…")
-        self.export_button.setEnabled(False)
-        self.export_button.clicked.connect(self.export_clicked)
+        self.export_row = ExportRow(self.settings)
+        self.export_row.exported.connect(
+            lambda path: self.statusBar().showMessage(f"Exported {path}", 8000))
+        self.export_row.failed.connect(lambda message: self.statusBar().showMessage(
+            first_line(message)))
         title_row = QHBoxLayout()
         title_row.addWidget(self.transcript_title, 1)
-        title_row.addWidget(self.format_box)
-        title_row.addWidget(self.export_button)
+        title_row.addWidget(self.export_row)
         top = QWidget()
         tv = QVBoxLayout(top)
         tv.setContentsMargins(4, 8, 8, 4)
@@ -270,9 +256,6 @@ class MainWindow(QMainWindow):
         model = self.settings.value("model")
         if model and self.model_box.findText(model) >= 0:
             self.model_box.setCurrentText(model)
-        fmt = self.settings.value("export/format")
-        if fmt and self.format_box.findText(fmt) >= 0:
-            self.format_box.setCurrentText(fmt)
         self.drop_zone.start_dir = self.settings.value("open_dir", "") or ""
 
     def _default_size(self) -> QSize:
@@ -286,23 +269,21 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("model", self.model_box.currentText())
-        self.settings.setValue("export/format", self.format_box.currentText())
         self.settings.sync()
         self.memory_panel.stop()
         self.state_timer.stop()
-        if getattr(self, "model_manager", None) is not None:
+        if self.model_manager is not None:
             self.model_manager.close()  # cancels a running download
         self.live_panel.shutdown()  # frees the worker thread a live session holds
         self.worker.shutdown()
+        self.library.close()
         super().closeEvent(event)
 
     # -- user actions --------------------------------------------------------------------
 
     def open_model_manager(self) -> None:
         """The model manager: catalog, sizes, memory fit, download / verify / remove."""
-        from grym_desktop.ui.model_manager import ModelManager
-
-        if getattr(self, "model_manager", None) is None:
+        if self.model_manager is None:
             self.model_manager = ModelManager(self.limit_bytes, parent=self)
         self.model_manager.refresh()
         self.model_manager.show()
@@ -313,9 +294,7 @@ class MainWindow(QMainWindow):
         if paths:
             self.settings.setValue("open_dir", str(Path(paths[-1]).parent))
             self.drop_zone.start_dir = str(Path(paths[-1]).parent)
-        model_id = self.model_box.currentText()
-        for task_id, path in zip(self.worker.enqueue(list(paths), model_id), paths, strict=True):
-            self.task_requests[task_id] = (path, model_id)
+        self.worker.enqueue(list(paths), self.model_box.currentText())
 
     def cancel_running(self) -> None:
         if self.running_id is not None:
@@ -326,36 +305,14 @@ class MainWindow(QMainWindow):
         """Drop selected tasks that have not started, and clear finished rows."""
         for item in self.queue.selectedItems():
             task_id = item.data(0, Qt.ItemDataRole.UserRole)
-            state = self.states.get(task_id)
-            if state == "running":
+            status = self.tasks[task_id].status
+            if status == Status.RUNNING:
                 self.statusBar().showMessage("A running task cannot be removed; use Cancel.", 5000)
                 continue
-            if state == "queued" and not self.worker.remove(task_id):
+            if status == Status.QUEUED and not self.worker.remove(task_id):
                 continue  # it has just started; its row stays
             self.queue.takeTopLevelItem(self.queue.indexOfTopLevelItem(item))
-            self.rows.pop(task_id, None)
-            self.states.pop(task_id, None)
-
-    def export_clicked(self) -> None:
-        if self.shown is None:
-            return
-        start = self.settings.value("export_dir", "") or str(Path(self.shown.file).parent)
-        directory = QFileDialog.getExistingDirectory(self, "Export to folder", start)
-        if directory:
-            self.export_to(directory, self.format_box.currentText())
-
-    def export_to(self, directory: str, fmt: str) -> Path | None:
-        """Write the shown transcript as fmt into directory; the status bar says where."""
-        if self.shown is None:
-            return None
-        try:
-            path = write(self.shown, fmt, Path(directory))
-        except GrymError as exc:
-            self.statusBar().showMessage(first_line(str(exc)))
-            return None
-        self.settings.setValue("export_dir", directory)
-        self.statusBar().showMessage(f"Exported {path}", 8000)
-        return path
+            del self.rows[task_id], self.tasks[task_id]
 
     def open_history_item(self, transcript_id: int) -> None:
         try:
@@ -377,10 +334,10 @@ class MainWindow(QMainWindow):
             f"{transcript.precision}"
             f"{note}"
         )
-        self.export_button.setEnabled(True)
+        self.export_row.set_transcript(transcript)
         self.show_fallback(transcript.fallback, transcript.warnings)
 
-    def show_fallback(self, fallback, warnings: list[str] | None = None) -> None:
+    def show_fallback(self, fallback: Fallback | None, warnings: list[str] | None = None) -> None:
         """One sentence beside the transcript when another model than the chosen one made it,
         and one per warning (a file cut short)."""
         lines = [first_line(w) for w in warnings or []]
@@ -394,6 +351,8 @@ class MainWindow(QMainWindow):
         self.fallback_label.show()
 
     def refresh_history(self) -> None:
+        if self.library.closed:  # a task's end reported after the window closed
+            return
         try:
             self.history.refresh(self.library)
         except GrymError as exc:
@@ -407,34 +366,43 @@ class MainWindow(QMainWindow):
             f"{format_size(state.limit)} · budget {format_size(state.budget)}"
         )
 
-    def _set_status(self, task_id: int, text: str, state: str | None = None) -> None:
-        if state is not None:
-            self.states[task_id] = state
+    def _show_record(self, record: TaskRecord, text: str) -> None:
+        """Keep the task's latest record and write text in its queue row."""
+        self.tasks[record.id] = record
+        self._set_row_text(record.id, text)
+
+    def _set_row_text(self, task_id: int, text: str) -> None:
+        """The status column of a task's row: text, in the colour of the task's status."""
         item = self.rows.get(task_id)
         if item is not None:
             item.setText(1, text)
             item.setToolTip(1, text)
-            item.setForeground(1, QColor(STATE_COLOURS.get(self.states.get(task_id), "black")))
+            item.setForeground(1, QColor(STATUS_COLOURS.get(self.tasks[task_id].status, "black")))
+
+    def refused_tasks(self) -> list[TaskRecord]:
+        """Tasks the memory guard refused that the user has not loaded anyway yet."""
+        return [r for r in self.tasks.values() if r.status == Status.REFUSED]
 
     def load_anyway(self) -> None:
         """Ask, with the guard's numbers, before loading a refused model; then queue it again."""
-        if not self.refusals:
+        refused = self.refused_tasks()
+        if not refused:
             return
-        selected = [item.data(0, Qt.ItemDataRole.UserRole) for item in self.queue.selectedItems()]
-        chosen = [i for i in selected if i in self.refusals]
-        task_id = chosen[0] if chosen else list(self.refusals)[-1]
-        path, model_id = self.task_requests[task_id]
+        selected = {item.data(0, Qt.ItemDataRole.UserRole) for item in self.queue.selectedItems()}
+        chosen = [r for r in refused if r.id in selected]
+        record = chosen[0] if chosen else refused[-1]
+        request = record.request
         answer = QMessageBox.question(
             self, "Load anyway?",
-            f"{self.refusals[task_id]}\n\nLoad {model_id} anyway? The watchdog still stops the "
+            f"{record.error}\n\nLoad {request.model_id} anyway? The watchdog still stops the "
             "model host if it goes above the limit.",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        del self.refusals[task_id]
-        self.override_button.setEnabled(bool(self.refusals))
-        for new_id in self.worker.enqueue([path], model_id, override_memory=True):
-            self.task_requests[new_id] = (path, model_id)
+        # Its retry is a new task; this one stays in the queue as failed.
+        self.tasks[record.id] = replace(record, status=Status.FAILED)
+        self.override_button.setEnabled(bool(self.refused_tasks()))
+        self.worker.enqueue([request.path], request.model_id, override_memory=True)
 
     def edit_fallback_chain(self) -> None:
         try:
@@ -452,69 +420,66 @@ class MainWindow(QMainWindow):
 
     # -- worker signals ------------------------------------------------------------------
 
-    def on_task_queued(self, task_id: int, path: str) -> None:
-        item = QTreeWidgetItem([Path(path).name, "queued"])
-        item.setData(0, Qt.ItemDataRole.UserRole, task_id)
-        item.setToolTip(0, path)
+    def on_task_queued(self, record: TaskRecord) -> None:
+        item = QTreeWidgetItem([Path(record.path).name, "queued"])
+        item.setData(0, Qt.ItemDataRole.UserRole, record.id)
+        item.setToolTip(0, record.path)
         self.queue.addTopLevelItem(item)
-        self.rows[task_id] = item
-        self.states[task_id] = "queued"
+        self.rows[record.id] = item
+        self.tasks[record.id] = record
 
-    def on_task_started(self, task_id: int, path: str) -> None:
-        self.running_id = task_id
-        self._set_status(task_id, "starting", "running")
+    def on_task_started(self, record: TaskRecord) -> None:
+        name = Path(record.path).name
+        self.running_id = record.id
+        self._show_record(record, "starting")
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
-        self.progress_bar.setFormat(f"{Path(path).name}: %p%")
+        self.progress_bar.setFormat(f"{name}: %p%")
         self.shown = None
-        self.shown_task_id = task_id
-        self.export_button.setEnabled(False)
+        self.shown_task_id = record.id
+        self.export_row.set_transcript(None)
         self.transcript_view.clear()
         self.fallback_label.hide()
-        self.transcript_title.setText(f"<b>{escape(Path(path).name)}</b> · transcribing…")
-        self.chart.add_marker("start", f"start {short_name(path)}")
+        self.transcript_title.setText(f"<b>{escape(name)}</b> · transcribing…")
+        self.chart.add_marker("start", f"start {short_name(record.path)}")
 
     def on_progress(self, task_id: int, fraction: float) -> None:
-        if self.states.get(task_id) != "running":
+        if task_id != self.running_id:
             return
-        self._set_status(task_id, f"transcribing {fraction:.0%}")
+        self._set_row_text(task_id, f"transcribing {fraction:.0%}")
         self.progress_bar.setValue(int(fraction * 1000))
 
     def on_segment_added(self, task_id: int, segment: Segment) -> None:
         if task_id == self.shown_task_id and self.shown is None:
             self.transcript_view.appendPlainText(segment_line(segment))
 
-    def on_task_finished(self, task_id: int, transcript: Transcript) -> None:
-        self._task_ended(task_id)
+    def on_task_finished(self, record: TaskRecord) -> None:
+        transcript = record.transcript
+        self._task_ended(record.id)
         words = f"{len(transcript.segments)} segment{'s' * (len(transcript.segments) != 1)}"
-        self._set_status(task_id, f"done · {words}", "done")
-        if task_id == self.shown_task_id:
-            self.show_transcript(transcript, task_id)
+        self._show_record(record, f"done · {words}")
+        if record.id == self.shown_task_id:
+            self.show_transcript(transcript, record.id)
         self.chart.add_marker("end", "end")
         self.statusBar().showMessage(f"Transcribed {Path(transcript.file).name}.", 8000)
         self.refresh_history()
 
-    def on_task_failed(self, task_id: int, message: str, error_type: str) -> None:
-        self._task_ended(task_id)
-        sentence = first_line(message)
-        item = self.rows.get(task_id)
-        name = item.text(0) if item is not None else f"task {task_id}"
-        if error_type == CANCELLED:
-            self._set_status(task_id, "cancelled", "cancelled")
+    def on_task_failed(self, record: TaskRecord) -> None:
+        """A task ended without a transcript: cancelled, refused by the memory guard, or failed."""
+        self._task_ended(record.id)
+        sentence = first_line(record.error)
+        name = Path(record.path).name
+        if record.status == Status.CANCELLED:
+            status = "cancelled"
             self.statusBar().showMessage(f"Cancelled {name}.", 8000)
-            self.chart.add_marker("end", "cancelled")
-        elif error_type == "MemoryRefusedError" and task_id in self.task_requests:
-            self.refusals[task_id] = message
-            self._set_status(task_id, f"refused: {sentence}", "failed")
-            self.statusBar().showMessage(f"{name}: {sentence}")
-            self.chart.add_marker("end", "refused")
-            self.override_button.setEnabled(True)
         else:
-            self._set_status(task_id, f"failed: {sentence}", "failed")
+            status = f"{record.status}: {sentence}"
             self.statusBar().showMessage(f"{name}: {sentence}")
-            self.chart.add_marker("end", "failed")
-        if task_id == self.shown_task_id and self.shown is None:
-            status = item.text(1) if item is not None else sentence
+        self._show_record(record, status)
+        self.chart.add_marker("end", str(record.status))
+        if record.status == Status.REFUSED:
+            self.override_button.setEnabled(True)
+        if record.id == self.shown_task_id and self.shown is None:
             self.transcript_title.setText(f"<b>{escape(name)}</b> · {escape(status)}")
         self.refresh_history()
 
@@ -527,7 +492,7 @@ class MainWindow(QMainWindow):
 
     def on_model_loading(self, model_id: str, precision: str, estimate) -> None:
         if self.running_id is not None:
-            self._set_status(self.running_id, "loading model")
+            self._set_row_text(self.running_id, "loading model")
         self.statusBar().showMessage(
             f"Loading {model_id} ({precision}, about {format_size(int(estimate))})…"
         )
@@ -541,7 +506,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText("Model: none loaded")
         self.chart.add_marker("unload", f"unload {model_id}")
 
-    def on_fallback_used(self, task_id: int, fallback) -> None:
+    def on_fallback_used(self, task_id: int, fallback: Fallback) -> None:
         if task_id == self.shown_task_id:
             self.show_fallback(fallback)
         self.statusBar().showMessage(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import (
 from grym_desktop.memory.limits import format_size
 from grym_desktop.memory.profiler import Profiler, ProfileReport, gc_sentence, leak_sentence
 from grym_desktop.ui.memory_chart import MemoryChart
+
+if TYPE_CHECKING:  # only for the hints: the panel works without the orchestrator loaded
+    from grym_desktop.ui.worker import ModelWorker, TaskRecord
 
 ROWS = ("Peak", "Trend", "Leak", "GC", "Estimate")
 
@@ -87,14 +91,14 @@ class MemoryPanel(QWidget):
     def sample_now(self) -> None:
         self.chart.add_sample(self.profiler.sample())
 
-    def connect_worker(self, worker) -> None:
+    def connect_worker(self, worker: ModelWorker) -> None:
         """Mark loads, unloads and task starts and ends from a ModelWorker's signals."""
         worker.model_loading.connect(self.on_model_loading)
         worker.model_loaded.connect(self.on_model_loaded)
         worker.model_unloaded.connect(self.on_model_unloaded)
-        worker.task_started.connect(self.on_task_started)
-        worker.task_finished.connect(self.on_task_ended)
-        worker.task_failed.connect(self.on_task_ended)
+        worker.task_started.connect(self.on_record_started)
+        worker.task_finished.connect(self.on_record_ended)
+        worker.task_failed.connect(self.on_record_ended)
 
     # -- markers -------------------------------------------------------------------------
 
@@ -119,6 +123,12 @@ class MemoryPanel(QWidget):
 
     def on_task_ended(self, task_id: int, *_details) -> None:
         self.profiler.mark("end", "end")
+
+    def on_record_started(self, record: TaskRecord) -> None:
+        self.on_task_started(record.id, record.path)
+
+    def on_record_ended(self, record: TaskRecord) -> None:
+        self.on_task_ended(record.id)
 
     # -- report --------------------------------------------------------------------------
 

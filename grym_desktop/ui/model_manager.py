@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -21,42 +21,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from grym_desktop.errors import GrymError, TaskCancelledError
+from grym_desktop.errors import GrymError
 from grym_desktop.memory.limits import format_size
 from grym_desktop.models import overview, sources
 from grym_desktop.models.catalog import ModelSpec, add_local_model, load_catalog
 from grym_desktop.models.download import Progress, download_model
+from grym_desktop.ui.jobs import JobThread, failure_sentence
 
 COLUMNS = ("Model", "Engine", "State", "Size on disk", "Memory per precision", "Fits")
 FITS_COLOURS = {True: "#1e7b34", False: "#b03a2e"}
 
 
-class _Job(QObject):
-    """Runs one blocking call on a worker thread and reports back through signals."""
-
-    progress = Signal(object)
-    done = Signal(str)
-    failed = Signal(str)
-
-    def __init__(self, call: Callable[[Callable[[Progress], None]], str]) -> None:
-        super().__init__()
-        self.call = call
-
-    def run(self) -> None:
-        try:
-            message = self.call(self.progress.emit)
-        except TaskCancelledError as exc:
-            self.failed.emit(str(exc))
-        except GrymError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # a thread must report, never die silently
-            self.failed.emit(f"Unexpected error: {exc}.")
-        else:
-            self.done.emit(message)
-
-
 class ModelManager(QWidget):
-    """Lists the catalog; downloads run on a worker thread with progress and cancel."""
+    """Lists the catalog; downloads run on a thread of their own with progress and cancel."""
+
+    # Sent from the job's thread; Qt delivers them on the GUI thread.
+    _job_progress = Signal(object)  # Progress
+    _job_done = Signal(str)  # what a person reads
+    _job_failed = Signal(str)
 
     def __init__(self, limit_bytes: int, specs: Iterable[ModelSpec] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -67,9 +49,11 @@ class ModelManager(QWidget):
         self._fixed_specs = list(specs) if specs is not None else None
         self.rows: dict[str, overview.ModelRow] = {}
         self.items: dict[str, QTreeWidgetItem] = {}
-        self._thread: QThread | None = None
-        self._job: _Job | None = None
+        self._jobs: JobThread | None = None  # while a download or verification runs
         self._cancel = threading.Event()
+        self._job_progress.connect(self._on_progress)
+        self._job_done.connect(self._on_done)
+        self._job_failed.connect(self._on_failed)
         self._build()
         self.refresh()
 
@@ -184,7 +168,7 @@ class ModelManager(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._jobs is not None
 
     def download_selected(self) -> None:
         row = self.rows.get(self.selected_id() or "")
@@ -197,7 +181,7 @@ class ModelManager(QWidget):
             return f"{spec.id} is installed and verified ({path})."
 
         self._cancel = cancel
-        self._start(call, f"Downloading {spec.id}…")
+        self._start(call, f"Downloading {spec.id}")
 
     def verify_selected(self) -> None:
         row = self.rows.get(self.selected_id() or "")
@@ -211,7 +195,7 @@ class ModelManager(QWidget):
                 raise GrymError(f"{spec.id} failed verification: " + "; ".join(problems) + ".")
             return f"{spec.id} is verified."
 
-        self._start(call, f"Verifying {spec.id}…")
+        self._start(call, f"Verifying {spec.id}")
 
     def remove_selected(self) -> None:
         row = self.rows.get(self.selected_id() or "")
@@ -246,22 +230,26 @@ class ModelManager(QWidget):
         self._cancel.set()
         self.progress_label.setText("Cancelling…")
 
-    # -- the worker thread -------------------------------------------------------------------
+    # -- the job thread ----------------------------------------------------------------------
 
-    def _start(self, call, text: str) -> None:
-        self.status_label.setText(text)
+    def _start(self, call: Callable[[Callable[[Progress], None]], str], doing: str) -> None:
+        """Run call(report) off the GUI thread; doing says what it does ("Downloading x")."""
+        self.status_label.setText(f"{doing}…")
         self.progress_bar.setValue(0)
         self.progress_label.setText("")
         self._show_progress(True)
-        self._thread = QThread(self)
-        self._job = _Job(call)
-        self._job.moveToThread(self._thread)
-        self._thread.started.connect(self._job.run)
-        self._job.progress.connect(self._on_progress)
-        self._job.done.connect(self._on_done)
-        self._job.failed.connect(self._on_failed)
-        self._thread.start()
+        self._jobs = JobThread("grym-model-manager")
+        self._jobs.submit(lambda: self._run(call, doing))
+        self._jobs.start()
         self._update_buttons()
+
+    def _run(self, call: Callable[[Callable[[Progress], None]], str], doing: str) -> None:
+        try:
+            message = call(self._job_progress.emit)
+        except Exception as exc:  # a thread must report, never die silently
+            self._job_failed.emit(failure_sentence(exc, doing))
+        else:
+            self._job_done.emit(message)
 
     def _on_progress(self, progress: Progress) -> None:
         self.progress_label.setText(progress.describe())
@@ -278,10 +266,9 @@ class ModelManager(QWidget):
         self.status_label.setText(message)
 
     def _finish(self) -> None:
-        thread, self._thread, self._job = self._thread, None, None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
+        jobs, self._jobs = self._jobs, None
+        if jobs is not None:
+            jobs.stop()
         self._show_progress(False)
         self.refresh()
 
@@ -290,8 +277,7 @@ class ModelManager(QWidget):
             widget.setVisible(visible)
 
     def closeEvent(self, event) -> None:
-        if self._thread is not None:
+        if self._jobs is not None:
             self._cancel.set()
-            self._thread.quit()
-            self._thread.wait()
+            self._jobs.stop()
         super().closeEvent(event)

@@ -1,34 +1,85 @@
-"""ModelWorker: the orchestrator on its own QThread, reporting through Qt signals.
+"""ModelWorker: the orchestrator on a thread of its own, reporting through Qt signals.
 
-Like Buzz's queue worker: a QObject moved to a QThread; the window only connects to its
-signals and calls the thread-safe enqueue / cancel / remove.
+Like Buzz's queue worker: the window only connects to its signals and calls the thread-safe
+enqueue / cancel / remove / start_live / stop_live. Files and live sessions run one after
+another on the worker's JobThread, so the one model host holds one model at a time.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
-from grym_desktop.errors import GrymError
+from grym_desktop.errors import GrymError, MemoryRefusedError, TaskCancelledError
 from grym_desktop.orchestrator import events as ev
-from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
+from grym_desktop.orchestrator.live import LiveSession
+from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask, open_orchestrator
 from grym_desktop.settings import Settings
-from grym_desktop.store.library import Library
+from grym_desktop.transcript import Transcript
+from grym_desktop.ui.jobs import JobThread, failure_sentence
 
-log = logging.getLogger(__name__)
+
+class Status(StrEnum):
+    """Where a queued file stands: waiting, running, or how it ended."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"  # the memory guard refused the model; the user may load it anyway
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One queued file: the request, its status, and its transcript or error.
+
+    Records are frozen: every signal carries a new one, so the GUI thread never reads a
+    record the worker thread is changing.
+    """
+
+    request: TranscribeTask
+    status: Status = Status.QUEUED
+    transcript: Transcript | None = None
+    error: str = ""  # the error's message when the task did not end done
+    error_class: type[Exception] | None = None
+
+    @property
+    def id(self) -> int:
+        return self.request.id
+
+    @property
+    def path(self) -> str:
+        return self.request.path
+
+    @property
+    def ended(self) -> bool:
+        return self.status not in (Status.QUEUED, Status.RUNNING)
+
+    def with_error(self, message: str, error_class: type[Exception]) -> TaskRecord:
+        """This task ended by an error: cancelled, refused by the memory guard, or failed."""
+        if issubclass(error_class, TaskCancelledError):
+            status = Status.CANCELLED
+        elif issubclass(error_class, MemoryRefusedError):
+            status = Status.REFUSED
+        else:
+            status = Status.FAILED
+        return replace(self, status=status, error=message, error_class=error_class)
 
 
 class ModelWorker(QObject):
-    """Owns the Orchestrator (created in the worker thread) and runs its queue there."""
+    """Owns the Orchestrator (created on the worker thread) and runs its queue there."""
 
-    task_queued = Signal(int, str)  # task id, path
-    task_started = Signal(int, str)
-    progress = Signal(int, float)
+    task_queued = Signal(object)  # TaskRecord
+    task_started = Signal(object)  # TaskRecord, running
+    progress = Signal(int, float)  # task id, fraction done
     segment_added = Signal(int, object)  # task id, Segment
-    task_finished = Signal(int, object)  # task id, Transcript
-    task_failed = Signal(int, str, str)  # task id, message, error type
+    task_finished = Signal(object)  # TaskRecord, done, with its transcript
+    task_failed = Signal(object)  # TaskRecord, failed, cancelled or refused, with its error
     model_loading = Signal(str, str, object)  # model id, precision, estimate bytes
     model_loaded = Signal(str, str, float, object)  # model id, precision, seconds, bytes
     model_unloaded = Signal(str, object, object)  # model id, host RSS before, after
@@ -37,42 +88,40 @@ class ModelWorker(QObject):
     host_restarted = Signal(int, str)  # pid, reason
     host_pid_changed = Signal(int)  # 0 when there is no host
     idle = Signal()  # the queue ran empty
-    _wake = Signal()
-    _close = Signal()
+    live_event = Signal(object)  # LiveStarted, LivePartial, LiveFinal, LiveStatus, LiveWarning
+    live_finished = Signal(object)  # Transcript, saved in the library
+    live_failed = Signal(str)  # one sentence
 
     def __init__(self, limit_bytes: int) -> None:
         super().__init__()
         self.limit_bytes = limit_bytes
         self.orchestrator: Orchestrator | None = None
         self.host_pid = 0
+        self.jobs = JobThread("grym-model-worker")
         self._lock = threading.Lock()
+        self._records: dict[int, TaskRecord] = {}  # queued and running tasks
         self._pending: list[TranscribeTask] = []  # submitted before the orchestrator exists
-        self._broken: str | None = None  # why the orchestrator could not be created
+        self._broken: GrymError | None = None  # why the orchestrator could not be created
         self._stopping = False
         self._touched = False  # a task started or ended during the current run_next()
         self._current: int | None = None  # the running task
-        self.qthread = QThread()
-        self.qthread.setObjectName("grym-model-worker")
-        self.moveToThread(self.qthread)
-        self.qthread.started.connect(self._setup)
-        self._wake.connect(self._process)
-        self._close.connect(self._teardown)
+        self._live: LiveSession | None = None
+        self._live_stop: bool | None = None  # stop_live's drain, kept for a session not begun
+        self.jobs.submit(self._setup)  # the first call on the thread, whenever it starts
 
     def start(self) -> None:
-        self.qthread.start()
+        self.jobs.start()
 
-    @Slot()
     def _setup(self) -> None:
         try:
-            orchestrator = Orchestrator(
-                self.limit_bytes, library=Library(), on_event=self._on_event
-            )
+            # The app marked what a crash left running when it started (ui/app.py).
+            orchestrator = open_orchestrator(self.limit_bytes, self._on_event, recover=False)
         except GrymError as exc:  # an unreadable library or settings file
             with self._lock:
-                self._broken = str(exc)
+                self._broken = exc
                 pending, self._pending = self._pending, []
             for task in pending:
-                self.task_failed.emit(task.id, self._broken, type(exc).__name__)
+                self._end_with_error(task.id, str(exc), type(exc))
             return
         with self._lock:
             self.orchestrator = orchestrator
@@ -81,6 +130,7 @@ class ModelWorker(QObject):
             orchestrator.submit(task)
         if pending:
             self._process()
+
 
     def enqueue(
         self, paths: list[str], model_id: str, override_memory: bool = False
@@ -92,16 +142,19 @@ class ModelWorker(QObject):
         ids = []
         for path in paths:
             task = TranscribeTask(path=path, model_id=model_id, override_memory=override_memory)
-            self.task_queued.emit(task.id, path)
+            record = TaskRecord(task)
+            with self._lock:
+                self._records[task.id] = record
+            self.task_queued.emit(record)
             with self._lock:
                 if self.orchestrator is not None:
                     self.orchestrator.submit(task)
                 elif self._broken is None:
                     self._pending.append(task)
             if self._broken is not None:
-                self.task_failed.emit(task.id, self._broken, "GrymError")
+                self._end_with_error(task.id, str(self._broken), type(self._broken))
             ids.append(task.id)
-        self._wake.emit()
+        self.jobs.submit(self._process)
         return ids
 
     def set_settings(self, settings: Settings) -> None:
@@ -120,21 +173,37 @@ class ModelWorker(QObject):
             if self.orchestrator is None:
                 kept = [t for t in self._pending if t.id != task_id]
                 removed, self._pending = len(kept) != len(self._pending), kept
-                return removed
-        return self.orchestrator.remove(task_id)
+            else:
+                removed = self.orchestrator.remove(task_id)
+            if removed:
+                del self._records[task_id]
+        return removed
+
+    def start_live(self, make_source: Callable[[], object], model_id: str | None) -> None:
+        """Run a live session once the files queued before it are done (from any thread).
+
+        make_source opens the microphone or file on the worker thread; stop_live ends it.
+        """
+        self._live_stop = None
+        self.jobs.submit(lambda: self._run_live(make_source, model_id))
+
+    def stop_live(self, drain: bool = True) -> None:
+        """Stop listening; with drain, what was heard is still transcribed and saved."""
+        self._live_stop = drain
+        session = self._live
+        if session is not None:
+            session.stop(drain)
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
-        """Cancel, close the orchestrator (and its host) in the worker thread, end the thread."""
-        if not self.qthread.isRunning():
-            return
+        """Stop the running file or session; close the orchestrator, its host and the thread."""
         self._stopping = True
         self.cancel()
-        self._close.emit()
-        if not self.qthread.wait(timeout_ms):
-            self.qthread.terminate()
-            self.qthread.wait()
+        self.stop_live(drain=False)
+        self.jobs.submit(self._teardown)
+        self.jobs.stop(timeout_ms)
 
-    @Slot()
+    # -- on the worker thread ------------------------------------------------------------
+
     def _process(self) -> None:
         if self.orchestrator is None:
             return
@@ -143,11 +212,10 @@ class ModelWorker(QObject):
             try:
                 self.orchestrator.run_next()
             except Exception as exc:  # a bug in the core must not stop the queue
-                log.exception("task %s crashed", self._current)
                 self._touched = True
                 if self._current is not None:
-                    message = f"An unexpected {type(exc).__name__} stopped this file; see the log."
-                    self.task_failed.emit(self._current, message, type(exc).__name__)
+                    message = failure_sentence(exc, "This file")
+                    self._end_with_error(self._current, message, type(exc))
                     self._current = None
             self._check_pid()
             if not self._touched:
@@ -155,12 +223,29 @@ class ModelWorker(QObject):
         if not self._stopping:
             self.idle.emit()
 
-    @Slot()
+    def _run_live(self, make_source: Callable[[], object], model_id: str | None) -> None:
+        if self._stopping:
+            return
+        if self.orchestrator is None:  # _setup ran first and could not create one
+            self.live_failed.emit(str(self._broken))
+            return
+        try:
+            source = make_source()  # a missing or busy microphone fails here, first
+            self._live = LiveSession(self.orchestrator, source, model_id=model_id,
+                                     on_event=self.live_event.emit)
+            if self._live_stop is not None:  # Stop was pressed while it waited for its turn
+                self._live.stop(self._live_stop)
+            self.live_finished.emit(self._live.run())
+        except Exception as exc:  # the window shows a sentence, never a traceback
+            self.live_failed.emit(failure_sentence(exc, "Live transcription"))
+        finally:
+            self._live = None
+            self._check_pid()
+
     def _teardown(self) -> None:
         if self.orchestrator is not None:
             self.orchestrator.close()
         self._check_pid()
-        self.qthread.quit()
 
     def _check_pid(self) -> None:
         pid = (self.orchestrator.host_pid if self.orchestrator is not None else None) or 0
@@ -168,20 +253,32 @@ class ModelWorker(QObject):
             self.host_pid = pid
             self.host_pid_changed.emit(pid)
 
+    def _end_with_error(self, task_id: int, message: str, error_class: type[Exception]) -> None:
+        with self._lock:
+            record = self._records.pop(task_id, None)
+        if record is not None:
+            self.task_failed.emit(record.with_error(message, error_class))
+
     def _on_event(self, event: ev.Event) -> None:
         if isinstance(event, ev.TaskStarted):
             self._touched, self._current = True, event.task_id
-            self.task_started.emit(event.task_id, event.path)
+            with self._lock:
+                record = replace(self._records[event.task_id], status=Status.RUNNING)
+                self._records[event.task_id] = record
+            self.task_started.emit(record)
         elif isinstance(event, ev.Progress):
             self.progress.emit(event.task_id, event.fraction)
         elif isinstance(event, ev.SegmentAdded):
             self.segment_added.emit(event.task_id, event.segment)
         elif isinstance(event, ev.TaskFinished):
             self._touched, self._current = True, None
-            self.task_finished.emit(event.task_id, event.transcript)
+            with self._lock:
+                record = self._records.pop(event.task_id)
+            self.task_finished.emit(
+                replace(record, status=Status.DONE, transcript=event.transcript))
         elif isinstance(event, ev.TaskFailed):
             self._touched, self._current = True, None
-            self.task_failed.emit(event.task_id, event.message, event.error_type)
+            self._end_with_error(event.task_id, event.message, event.error_class)
         elif isinstance(event, ev.ModelLoading):
             self._check_pid()
             self.model_loading.emit(event.model_id, event.precision, event.estimate_bytes)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 import soundfile as sf
+from helpers import speech
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor
+from window_helpers import WAIT_MS
 
 from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.orchestrator.live import LiveFinal, LivePartial
 from grym_desktop.store.library import Library
-from grym_desktop.ui.live_panel import GREY, LivePanel, clock
-from tests.integration.test_live import speech
+from grym_desktop.transcript import clock
+from grym_desktop.ui.live_panel import GREY, LivePanel
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
-
-WAIT_MS = 120_000
 
 
 def coloured_text(panel: LivePanel, colour) -> str:
@@ -51,8 +52,14 @@ def test_record_shows_grey_partials_then_black_finals_and_stop_saves(qtbot, pane
     sf.write(wav, speech(), SAMPLE_RATE)
     panel.use_file(wav, realtime=False)
     grey_seen, finals = [], []
-    panel.runner.partial.connect(lambda _e: grey_seen.append(coloured_text(panel, GREY)))
-    panel.runner.final.connect(finals.append)
+
+    def seen(event) -> None:  # connected after the panel's own slot: sees what it drew
+        if isinstance(event, LivePartial):
+            grey_seen.append(coloured_text(panel, GREY))
+        elif isinstance(event, LiveFinal):
+            finals.append(event)
+
+    panel.worker.live_event.connect(seen)
 
     qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
     assert panel.running and panel.record_button.text() == "■ Stop"
@@ -68,12 +75,12 @@ def test_record_shows_grey_partials_then_black_finals_and_stop_saves(qtbot, pane
     assert panel.record_button.text() == "● Record" and panel.record_button.isEnabled()
     assert panel.state_label.text().startswith("Saved to the library")
     assert not panel.message.isVisible()
-    assert panel.elapsed_label.text() == clock(panel.transcript.duration) != "00:00"
+    assert panel.elapsed_label.text() == clock(panel.transcript.duration, decimals=0) != "00:00"
 
     [saved] = Library().list_transcripts()
     assert saved.file.startswith("Live ") and saved.status == "complete"
     assert saved.segment_count == len(panel.transcript.segments) >= 1
-    srt = panel.export_to(str(tmp_path / "out"), "srt")
+    srt = panel.export_row.export_to(str(tmp_path / "out"), "srt")
     assert srt is not None and "-->" in srt.read_text() and "hello" in srt.read_text().lower()
 
 
@@ -101,7 +108,7 @@ def test_the_window_live_dock_shares_the_worker_and_saves_to_the_history(qtbot, 
     qtbot.addWidget(window)  # closed at teardown: stops the session, the worker and its host
     window.show()
     panel = window.live_panel
-    assert window.live_dock.isVisible() and panel.runner.thread() is window.worker.qthread
+    assert window.live_dock.isVisible() and panel.worker is window.worker
     wav = tmp_path / "speech.wav"
     sf.write(wav, speech(), SAMPLE_RATE)
     panel.use_file(wav, realtime=False)

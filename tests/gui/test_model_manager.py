@@ -11,7 +11,8 @@ from hub_server import HubServer
 from PySide6.QtCore import Qt
 
 from grym_desktop import cli
-from grym_desktop.models.catalog import get_spec, load_catalog, model_dir, spec_from_entry
+from grym_desktop.models import sources
+from grym_desktop.models.catalog import get_spec, load_catalog, spec_from_entry
 from grym_desktop.ui.model_manager import ModelManager
 
 pytestmark = pytest.mark.gui
@@ -55,7 +56,7 @@ def test_window_lists_the_catalog_with_the_badges_of_models_list(qtbot, hub_cach
 
 def test_download_from_the_window_shows_progress_and_ends_verified(qtbot, hub_cache,
                                                                      monkeypatch):
-    files = {p.name: p.read_bytes() for p in model_dir(get_spec("whisper-tiny.en")).iterdir()
+    files = {p.name: p.read_bytes() for p in sources.resolve(get_spec("whisper-tiny.en")).iterdir()
              if p.is_file()}
     spec = spec_from_entry({
         "id": "hub-tiny.en", "name": "Whisper tiny.en from the hub", "engine": "ctranslate2",

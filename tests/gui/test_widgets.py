@@ -1,19 +1,33 @@
-"""The window's parts on their own: drop zone, memory chart, history list."""
+"""The window's parts on their own: drop zone, memory chart, history list, export row, the
+task record and the job thread."""
 
 import os
+import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from grym_desktop.errors import (
+    GrymError,
+    MemoryRefusedError,
+    ModelMissingError,
+    TaskCancelledError,
+)
 from grym_desktop.memory.sampler import MemorySample
+from grym_desktop.orchestrator import events as ev
+from grym_desktop.orchestrator.runner import TranscribeTask
 from grym_desktop.store.library import Library
-from grym_desktop.transcript import Segment, Transcript
+from grym_desktop.transcript import Segment, Transcript, clock
 from grym_desktop.ui.drop_zone import DropZone
 from grym_desktop.ui.history import HistoryList
+from grym_desktop.ui.jobs import JobThread
+from grym_desktop.ui.main_window import segment_line
 from grym_desktop.ui.memory_chart import MIB, MemoryChart, Ring
+from grym_desktop.ui.widgets import ExportRow
+from grym_desktop.ui.worker import Status, TaskRecord
 
 pytestmark = pytest.mark.gui
 
@@ -142,3 +156,56 @@ def test_history_lists_library_rows_and_marks_unfinished(qtbot, data_dir):
         qtbot.mouseDClick(history.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     assert blocker.args == [done]
     assert Library().load_transcript(done).text == "hello there"
+
+
+def test_a_task_record_takes_its_status_from_the_error_class():
+    record = TaskRecord(TranscribeTask("/audio/a.wav"))
+    assert record.status == Status.QUEUED and not record.ended
+    assert record.with_error("Cancelled.", TaskCancelledError).status == Status.CANCELLED
+    refused = record.with_error("Refused to load.", MemoryRefusedError)
+    assert refused.status == Status.REFUSED and refused.ended
+    assert refused.error == "Refused to load." and record.status == Status.QUEUED
+    assert record.with_error("Missing.", ModelMissingError).status == Status.FAILED
+    assert record.with_error("A bug.", ValueError).status == Status.FAILED
+    # The orchestrator reports the error's name; the event gives back its class.
+    failed = ev.TaskFailed(record.id, record.path, "Refused.", "MemoryRefusedError")
+    assert failed.error_class is MemoryRefusedError
+    assert ev.TaskFailed(1, "x", "?", "NoSuchError").error_class is GrymError
+
+
+def test_segment_lines_read_as_a_clock_with_hours_only_past_an_hour():
+    assert segment_line(Segment(1.2, 65.204, " hello ")) == "[00:01.20 → 01:05.20] hello"
+    assert segment_line(Segment(3661.5, 3662, "late")) == "[1:01:01.50 → 1:01:02.00] late"
+    assert clock(59.6, decimals=0) == "01:00" and clock(-0.01) == "00:00.00"
+
+
+def test_job_thread_runs_calls_in_order_off_the_gui_thread():
+    jobs = JobThread("grym-test-jobs")
+    seen = []
+    jobs.submit(lambda: seen.append(("first", threading.get_ident())))
+    jobs.submit(lambda: seen.append(("second", threading.get_ident())))
+    jobs.start()
+    jobs.stop()
+    assert [name for name, _ in seen] == ["first", "second"]
+    assert {ident for _, ident in seen} != {threading.get_ident()}
+    assert not jobs.qthread.isRunning()
+
+
+def test_export_row_writes_the_transcript_and_remembers_folder_and_format(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    row = ExportRow(settings)
+    qtbot.addWidget(row)
+    assert not row.button.isEnabled() and row.export_to(str(tmp_path), "txt") is None
+    row.set_transcript(Transcript("/audio/talk.wav", "whisper-tiny.en", "ctranslate2", "int8",
+                                  "en", 2.0, segments=[Segment(0.0, 2.0, " hello there")]))
+    assert row.button.isEnabled()
+    row.format_box.setCurrentText("vtt")
+    with qtbot.waitSignal(row.exported) as exported:
+        path = row.export_to(str(tmp_path / "out"), row.format_box.currentText())
+    assert path == exported.args[0] == tmp_path / "out" / "talk.vtt"
+    assert "hello there" in path.read_text()
+    assert settings.value("export_dir") == str(tmp_path / "out")
+    assert ExportRow(settings).format_box.currentText() == "vtt"
+    with qtbot.waitSignal(row.failed) as failed:
+        assert row.export_to(str(tmp_path / "out"), "docx") is None
+    assert failed.args[0]

@@ -8,43 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from helpers import HELLO
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication
+from window_helpers import WAIT_MS, drop_files, finished, rows
 
 from grym_desktop.store.library import Library
 from grym_desktop.ui.main_window import MainWindow, settings_from_env
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
-
-DATA = Path(__file__).parent.parent / "data"
-HELLO = DATA / "hello_world.wav"
-WAIT_MS = 120_000
-
-
-def drop_files(widget, paths) -> None:
-    """Drag files onto widget and drop them, the way a file manager does."""
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    centre = widget.rect().center()
-    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(QPoint(centre), Qt.DropAction.CopyAction, mime, buttons, mods)
-    QApplication.sendEvent(widget, enter)
-    assert enter.isAccepted()
-    QApplication.sendEvent(
-        widget, QDropEvent(QPointF(centre), Qt.DropAction.CopyAction, mime, buttons, mods)
-    )
-
-
-def rows(window) -> list[tuple[str, str]]:
-    q = window.queue
-    return [(q.topLevelItem(i).text(0), q.topLevelItem(i).text(1))
-            for i in range(q.topLevelItemCount())]
-
-
-def finished(window, count: int) -> bool:
-    states = list(window.states.values())
-    return len(states) == count and all(s in ("done", "failed", "cancelled") for s in states)
 
 
 @pytest.fixture
@@ -75,8 +47,8 @@ def test_dropped_file_is_transcribed_live_with_memory_chart(qtbot, window, tmp_p
 
     # It is in the history; the export writes it out.
     assert window.history.count() == 1 and "hello_world.wav" in window.history.item(0).text()
-    assert window.export_button.isEnabled()
-    srt = window.export_to(str(tmp_path / "out"), "srt")
+    assert window.export_row.button.isEnabled()
+    srt = window.export_row.export_to(str(tmp_path / "out"), "srt")
     assert srt == tmp_path / "out" / "hello_world.srt"
     assert "00:00:00,000 --> " in srt.read_text() and "world" in srt.read_text().lower()
 

@@ -9,8 +9,7 @@ import wave
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import DATA
+from helpers import DATA
 
 pytestmark = pytest.mark.integration
 

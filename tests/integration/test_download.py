@@ -23,13 +23,13 @@ from grym_desktop.errors import (
 from grym_desktop.memory.guard import check_load
 from grym_desktop.memory.state import read_state
 from grym_desktop.models import sources
-from grym_desktop.models.catalog import get_spec, model_dir, spec_from_entry
+from grym_desktop.models.catalog import get_spec, spec_from_entry
 from grym_desktop.models.download import download_model
 from grym_desktop.models.footprint import estimate_for
 
 REPO = "Systran/faster-whisper-tiny.en"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-BUNDLED = model_dir(get_spec("whisper-tiny.en"))
+BUNDLED = sources.resolve(get_spec("whisper-tiny.en"))
 FILES = {p.name: p.read_bytes() for p in sorted(BUNDLED.iterdir()) if p.is_file()}
 
 
@@ -73,7 +73,7 @@ def test_good_download_verifies_and_is_loadable(cache, monkeypatch):
     seen = []
     with serve(monkeypatch) as hub:
         folder = download_model(spec, seen.append)
-    assert folder == model_dir(spec) and folder.parent.name == "snapshots"
+    assert folder == sources.resolve(spec) and folder.parent.name == "snapshots"
     assert folder.name == COMMIT  # "main" resolved to the hub's commit
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == FILES
     st = sources.status(spec)
@@ -100,7 +100,7 @@ def test_corrupted_file_is_refused_and_removed(cache, monkeypatch):
     assert not [b for b in cache.rglob("blobs/*") if b.stat().st_size == len(FILES["model.bin"])]
     assert sources.status(spec).state != "installed"
     with pytest.raises(ModelMissingError):
-        model_dir(spec)
+        sources.resolve(spec)
 
 
 def test_small_file_is_checked_against_the_hub_etag(cache, monkeypatch):
@@ -161,7 +161,7 @@ def test_cancel_leaves_no_partial_model(cache, monkeypatch):
     assert sources.cached_file(spec.source, "model.bin") is None
     assert sources.status(spec).state != "installed"
     with pytest.raises(ModelMissingError):
-        model_dir(spec)
+        sources.resolve(spec)
     with serve(monkeypatch):  # a later download starts cleanly and completes
         download_model(spec)
     assert sources.status(spec).installed
@@ -178,7 +178,7 @@ def test_offline_mode_uses_only_what_is_there(cache, monkeypatch):
         download_model(spec)
         monkeypatch.setenv("GRYM_OFFLINE", "1")
         hub.requests.clear()
-        assert download_model(spec) == model_dir(spec)
+        assert download_model(spec) == sources.resolve(spec)
         assert hub.requests == []
 
 
@@ -230,4 +230,4 @@ def test_sharded_model_fetches_the_shards_its_index_names(cache, monkeypatch):
     sources.remove_cached(folder / "model-00002-of-00002.safetensors")
     assert sources.status(spec).state == "incomplete"
     with pytest.raises(ModelMissingError):
-        model_dir(spec)
+        sources.resolve(spec)

@@ -7,16 +7,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import DATA
 
 from grym_desktop.errors import MemoryRefusedError
 from grym_desktop.memory.limits import parse_size
-from grym_desktop.memory.state import read_state
+from grym_desktop.memory.state import HOST_BASELINE_BYTES, read_state
 from grym_desktop.models.catalog import get_spec
 from grym_desktop.models.footprint import estimate_for
+from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator.planning import MIN_WINDOW_SECONDS
-from grym_desktop.orchestrator.runner import HOST_BASELINE_BYTES, Orchestrator, TranscribeTask
-from tests.conftest import DATA
+from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
 
 pytestmark = [pytest.mark.integration, pytest.mark.memory, pytest.mark.sequential]
 
@@ -85,8 +86,9 @@ def test_thirty_minute_file_under_a_chunking_limit_is_complete(thirty_minutes):
         # file is one sentence 567 times: without conditioning on previous text it cannot drift
         # into a loop, and Whisper's repetition and silence safeguards, which rightly distrust
         # such text, are off so every window must come back with words.
-        options = {"beam_size": 1, "word_timestamps": False, "condition_on_previous_text": False,
-                   "compression_ratio_threshold": None, "no_speech_threshold": None}
+        options = DecodeOptions(beam_size=1, word_timestamps=False,
+                                condition_on_previous_text=False,
+                                compression_ratio_threshold=None, no_speech_threshold=None)
         transcript = orchestrator.run(TranscribeTask(str(path), precision="int8", options=options))
     finally:
         orchestrator.close()
@@ -146,8 +148,8 @@ def test_watchdog_kill_falls_back_to_the_next_model(tiny_copy, long_speech):
         # The file is one sentence 30 times. Whisper's repetition safeguard rightly distrusts
         # such text and retries it by sampling at higher temperatures, which can drop a window;
         # off here (as in the 30-minute test), so the fallback's text is the same every run.
-        options = {"beam_size": 1, "condition_on_previous_text": False,
-                   "compression_ratio_threshold": None, "no_speech_threshold": None}
+        options = DecodeOptions(beam_size=1, condition_on_previous_text=False,
+                                compression_ratio_threshold=None, no_speech_threshold=None)
         transcript = orchestrator.run(TranscribeTask(str(long_speech), model_id=tiny_copy,
                                                      options=options))
     finally:

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import re
-import threading
+import os
+import signal
 
 import numpy as np
+import psutil
 import pytest
+from helpers import expected_words, speech, words
 
-from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
+from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.audio.sources import ArraySource
 from grym_desktop.memory.limits import resolve_limit
 from grym_desktop.orchestrator import live
 from grym_desktop.orchestrator.runner import Orchestrator
 from grym_desktop.store.library import Library
-from tests.conftest import DATA
 
 pytestmark = pytest.mark.integration
-
-SENTENCES = ("hello_world.wav", "numbers_44k_stereo.flac", "sentence.ogg")
-
-
-NUMBERS = dict(enumerate("zero one two three four five six seven eight nine ten".split()))
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words without punctuation, numbers spelled out as the fixtures say them."""
-    text = re.sub(r"[^\w\s']", " ", text.lower().replace("-", " "))
-    return [NUMBERS.get(int(w), w) if w.isdigit() else w for w in text.split()]
-
-
-def speech(pause: float = 1.2, repeat: int = 1) -> np.ndarray:
-    silence = np.zeros(int(pause * SAMPLE_RATE), np.float32)
-    parts = [silence]
-    for _ in range(repeat):
-        for name in SENTENCES:
-            parts += [load_audio(DATA / name), silence]
-    return np.concatenate(parts)
-
-
-def expected_words(texts: dict[str, str], repeat: int = 1) -> list[str]:
-    return [w for _ in range(repeat) for name in SENTENCES for w in words(texts[name])]
 
 
 def error_rate(reference: list[str], hypothesis: list[str]) -> float:
@@ -130,23 +107,40 @@ def test_finals_are_in_the_library_while_the_session_runs(orchestrator):
     assert stored.file.startswith("Live ") and stored.file.endswith(" audio")
 
 
-def test_a_killed_model_host_loses_no_utterance(orchestrator, texts):
-    killed = threading.Event()
+def process_is_gone(pid: int) -> bool:
+    """True when no process has this pid any more, or only its unreaped remains."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_killed_model_host_is_replaced_and_loses_no_utterance(orchestrator, texts):
+    killed_pid: list[int] = []
+    host_pid_at_each_final: list[int | None] = []
 
     def on_event(event):
-        if isinstance(event, live.LiveFinal) and not killed.is_set():
-            killed.set()
-            orchestrator.host.kill()  # as a crash would: SIGKILL, mid-session
+        if isinstance(event, live.LiveFinal):
+            host_pid_at_each_final.append(orchestrator.host_pid)
+            if not killed_pid:  # after the first final, as a crash would: SIGKILL
+                killed_pid.append(orchestrator.host_pid)
+                os.kill(killed_pid[0], signal.SIGKILL)
 
-    pid_before = None
     session = live.LiveSession(orchestrator, ArraySource(speech(), realtime=False),
                                model_id="whisper-tiny.en", on_event=on_event)
     transcript = session.run()
-    pid_before = orchestrator.host.pid
-    assert killed.is_set() and pid_before is not None
+
+    assert len(killed_pid) == 1
+    old_pid, new_pid = killed_pid[0], orchestrator.host_pid
+    assert process_is_gone(old_pid)
+    assert new_pid is not None and new_pid != old_pid
+    # The finals after the kill were decoded by the new host.
+    first, *after_the_kill = host_pid_at_each_final
+    assert first == old_pid
+    assert after_the_kill and all(pid == new_pid for pid in after_the_kill)
+    assert len(transcript.segments) == 3
     said = [w for s in transcript.segments for w in words(s.text)]
     assert error_rate(expected_words(texts), said) <= 0.2, said
-    assert len(transcript.segments) == 3
 
 
 def test_when_decoding_falls_behind_partials_are_skipped_never_audio(orchestrator, texts):

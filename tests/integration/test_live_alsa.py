@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 import soxr
+from helpers import expected_words, speech, words
 
 from grym_desktop.audio.decode import SAMPLE_RATE
-from tests.integration.test_live import expected_words, speech, words
 
 pytestmark = pytest.mark.integration
 

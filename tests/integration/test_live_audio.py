@@ -8,13 +8,13 @@ import time
 
 import numpy as np
 import pytest
+from helpers import DATA
 
 from grym_desktop.audio.capture import RingBuffer
 from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
 from grym_desktop.audio.sources import ArraySource, FileSource
 from grym_desktop.audio.vad import FRAME, Segmenter, SileroVAD, VadConfig
 from grym_desktop.host.live import LiveDecoder, agree, agreed_prefix
-from tests.conftest import DATA
 
 
 def speech_with_pauses(pause: float) -> tuple[np.ndarray, list[tuple[int, int]]]:

@@ -16,6 +16,7 @@ import soundfile as sf
 
 from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
 from grym_desktop.memory.limits import parse_size
+from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
 from grym_desktop.store.library import Library
@@ -132,13 +133,15 @@ def test_speech_that_decoding_stepped_over_is_found_by_a_second_look(tmp_path, s
     scan = scan_audio(path, probe(path), host.engine.mel_filters)
     speech = SpeechFilter(scan.speech)
     segments: list = []
-    host.engine.transcribe_file(str(path), scan, {}, segments.append, lambda _f: None)
+    host.engine.transcribe_file(str(path), scan, DecodeOptions(), segments.append,
+                                lambda _f: None)
     missing_start, missing_end, missing_text = timeline[1]
     kept = [s for s in segments if not missing_start - 1 < s.start < missing_end]
     assert len(kept) < len(segments)
 
     found: list = []
-    host._second_look(str(path), scan, speech, kept, {}, "en", found.append, lambda _f: None)
+    host._second_look(str(path), scan, speech, kept, DecodeOptions(), "en", found.append,
+                      lambda _f: None)
 
     words = [{"start": w.start, "end": w.end, "word": w.word} for s in found for w in s.words]
     heard = heard_between(words, missing_start - 1.0, missing_end + 1.0)
@@ -220,7 +223,7 @@ def test_the_same_file_gives_the_same_text_every_run(tmp_path, spoken_sentences)
     orchestrator = Orchestrator(parse_size("16GiB"), library=library)
     try:
         texts = [orchestrator.run(TranscribeTask(str(path), precision="float32",
-                                                 options={"speech_filter": False})).text
+                                                 options=DecodeOptions(speech_filter=False))).text
                  for _ in range(2)]
     finally:
         orchestrator.close()

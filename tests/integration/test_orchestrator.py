@@ -7,6 +7,7 @@ import signal
 import threading
 
 import pytest
+from helpers import DATA
 
 from grym_desktop.errors import (
     HostDiedError,
@@ -19,7 +20,6 @@ from grym_desktop.memory.limits import parse_size
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
 from grym_desktop.store.library import Library
-from tests.conftest import DATA
 
 pytestmark = [pytest.mark.integration, pytest.mark.sequential]
 
@@ -161,8 +161,8 @@ def test_queue_runs_tasks_in_order_and_continues_after_a_failure(run_env, tmp_pa
         orchestrator.submit(TranscribeTask(str(empty))),
         orchestrator.submit(TranscribeTask(str(DATA / "hello_world.wav"))),
     ]
-    assert orchestrator.run_next() is None
+    assert isinstance(orchestrator.run_next(), InputError), "the empty file fails"
     assert "hello" in orchestrator.run_next().text.lower()
-    assert orchestrator.run_next() is None
+    assert orchestrator.run_next() is None, "the queue is empty"
     started = [e.task_id for e in events if isinstance(e, ev.TaskStarted)]
     assert started == ids

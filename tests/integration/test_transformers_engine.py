@@ -56,8 +56,7 @@ def host():
 def transcribe(client: HostClient, path: Path, **options) -> tuple[list[dict], dict, float]:
     """Segments, the final reply and the last progress fraction of one host transcription."""
     events: list[dict] = []
-    reply = client.call("transcribe", {"path": str(path), "options": options,
-                                       "window_seconds": options.pop("window_seconds", 120.0)},
+    reply = client.call("transcribe", {"path": str(path), "options": options},
                         on_event=events.append)
     segments = [e["segment"] for e in events if e["kind"] == "segment"]
     progress = [e["fraction"] for e in events if e["kind"] == "progress"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
+import os
 import re
 import shutil
 
@@ -17,7 +19,8 @@ from grym_desktop.models.catalog import (
     builtin_catalog,
     get_spec,
     load_catalog,
-    model_dir,
+    spec_from_entry,
+    transcription_models,
 )
 from grym_desktop.models.download import check_fits
 from grym_desktop.models.footprint import estimate_for
@@ -79,7 +82,7 @@ def test_bundled_tiny_en_matches_the_catalog_byte_for_byte():
 def test_whisper_base_parts_are_assembled_on_first_use_and_verified():
     spec = get_spec("whisper-base")
     assert sources.status(spec).installed  # bundled: assembled on first use
-    folder = model_dir(spec)
+    folder = sources.resolve(spec)
     assert folder == sources.assembled_dir(spec)
     assert (folder / "model.bin").stat().st_size == 145217532
     assert sources.verify(spec) == []
@@ -90,7 +93,7 @@ def test_whisper_base_parts_are_assembled_on_first_use_and_verified():
     problems = sources.verify(spec)
     assert problems and "model.bin" in problems[0]
     assert not (folder / "model.bin").exists()
-    assert (model_dir(spec) / "model.bin").stat().st_size == 145217532
+    assert (sources.resolve(spec) / "model.bin").stat().st_size == 145217532
     estimate = estimate_for(spec, "int8")
     assert estimate.params == spec.parameters
 
@@ -142,14 +145,14 @@ def test_pickle_only_model_is_refused(capsys):
 
 def test_local_folder_is_added_verified_and_forgotten(tmp_path, capsys):
     folder = tmp_path / "my-whisper"
-    shutil.copytree(model_dir(get_spec("whisper-tiny.en")), folder)
+    shutil.copytree(sources.resolve(get_spec("whisper-tiny.en")), folder)
     code, out, _ = run_cli(capsys, "models", "add", str(folder), "--json")
     assert code == 0
     model_id = json.loads(out)["id"]
     assert model_id == "local-my-whisper"
     spec = get_spec(model_id)
     assert spec.engine == "ctranslate2" and "transcribe" in spec.capabilities
-    assert model_dir(spec) == folder.resolve()
+    assert sources.resolve(spec) == folder.resolve()
     assert estimate_for(spec, "int8").params == get_spec("whisper-tiny.en").parameters
     code, out, _ = run_cli(capsys, "models", "verify", model_id, "--json")
     assert code == 0 and json.loads(out)["models"][0]["ok"] is True
@@ -170,5 +173,84 @@ def test_a_folder_without_a_model_is_refused(tmp_path, capsys):
 
 def test_model_missing_error_says_how_to_get_it():
     with pytest.raises(ModelMissingError) as missing:
-        model_dir(get_spec("whisper-small"))
+        sources.resolve(get_spec("whisper-small"))
     assert "grym-desktop models download whisper-small" in str(missing.value)
+
+
+def test_transcription_models_are_the_default_first_then_by_id():
+    ids = [s.id for s in transcription_models()]
+    assert ids[0] == DEFAULT_MODEL and ids[1:] == sorted(ids[1:])
+    assert set(ids) == {s.id for s in load_catalog().values() if "transcribe" in s.capabilities}
+    assert "clap-htsat-unfused" not in ids  # embeddings only
+
+
+def test_every_source_type_in_the_catalog_has_a_class():
+    for spec in builtin_catalog().values():
+        kinds = [type(source) for source in sources.model_sources(spec)]
+        assert kinds == [sources.SOURCE_KINDS[s["type"]] for s in spec.sources]
+
+
+def hub_cache_with(cache, repo: str, files: dict[str, bytes]) -> None:
+    """huggingface_hub's cache layout for one snapshot of repo at "main": files are links to
+    blobs named after their SHA-256."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    folder = cache / f"models--{repo.replace('/', '--')}"
+    for sub in ("refs", "blobs", f"snapshots/{commit}"):
+        (folder / sub).mkdir(parents=True)
+    (folder / "refs" / "main").write_text(commit)
+    for name, data in files.items():
+        blob = folder / "blobs" / hashlib.sha256(data).hexdigest()
+        blob.write_bytes(data)
+        (folder / "snapshots" / commit / name).symlink_to(blob)
+
+
+def test_a_missing_model_is_explained_by_the_source_that_came_closest(tmp_path, monkeypatch):
+    cache = tmp_path / "hf-cache"
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    hub_cache_with(cache, "test/partial", {"config.json": b"{}"})
+    spec = spec_from_entry({
+        "id": "test-partial", "name": "test", "engine": "ctranslate2",
+        "capabilities": ["transcribe"], "languages": ["en"], "license": "MIT",
+        "precisions": ["int8"],
+        "sources": [{"type": "local_folder", "path": str(tmp_path / "gone")},
+                    {"type": "hf_hub", "repo": "test/partial", "revision": "main"}],
+        "files": [{"path": "config.json"}, {"path": "model.bin"}],
+    })
+    assert sources.status(spec).state == "incomplete"
+    with pytest.raises(ModelMissingError, match="only partly downloaded"):
+        sources.resolve(spec)
+    assert sources.verify(spec) == ["model.bin is missing"]
+
+
+def test_a_model_bundled_as_parts_is_assembled_verified_and_removed(tmp_path, monkeypatch):
+    package = tmp_path / "site" / "test_parts_pkg"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    weights, config = os.urandom(3000), b'{"model": "test"}'
+    (package / "data" / "model.bin.1").write_bytes(weights[:1000])
+    (package / "data" / "model.bin.2").write_bytes(weights[1000:])
+    (package / "data" / "config.json").write_bytes(config)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    spec = spec_from_entry({
+        "id": "test-parts", "name": "test", "engine": "ctranslate2",
+        "capabilities": ["transcribe"], "languages": ["en"], "license": "MIT",
+        "precisions": ["int8"],
+        "sources": [{"type": "bundled_parts", "package": "test-parts-pkg",
+                     "assemble": {"model.bin": ["test_parts_pkg:data/model.bin.1",
+                                                "test_parts_pkg:data/model.bin.2"]},
+                     "copy": {"config.json": "test_parts_pkg:data/config.json"}}],
+        "files": [{"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                  for name, data in (("model.bin", weights), ("config.json", config))],
+    })
+    assert sources.status(spec).installed and sources.status(spec).path is None
+    folder = sources.resolve(spec)  # assembled now
+    assert folder == sources.assembled_dir(spec) and sources.status(spec).path == folder
+    assert (folder / "model.bin").read_bytes() == weights
+    assert sources.verify(spec) == []
+    (folder / "model.bin").write_bytes(weights[::-1])
+    problems = sources.verify(spec)
+    assert len(problems) == 1 and "model.bin has SHA-256" in problems[0]
+    assert not (folder / "model.bin").exists()
+    assert (sources.resolve(spec) / "model.bin").read_bytes() == weights
+    assert "removed the assembled copy" in sources.remove(spec)
+    assert not folder.exists()

@@ -1,0 +1,44 @@
+"""Plain helpers shared by test modules: the test data and the speech made from it.
+
+Fixtures live in conftest.py; the helpers that drive the window live in
+gui/window_helpers.py. Import these as `from helpers import ...` (pytest puts tests/ on
+sys.path because tests/conftest.py is there).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
+
+DATA = Path(__file__).parent / "data"
+HELLO = DATA / "hello_world.wav"
+
+# Three fixture clips spoken one after another by speech(); their texts are in data/texts.tsv.
+SPOKEN_CLIPS = ("hello_world.wav", "numbers_44k_stereo.flac", "sentence.ogg")
+
+NUMBERS = dict(enumerate("zero one two three four five six seven eight nine ten".split()))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without punctuation, numbers spelled out as the fixtures say them."""
+    text = re.sub(r"[^\w\s']", " ", text.lower().replace("-", " "))
+    return [NUMBERS.get(int(w), w) if w.isdigit() else w for w in text.split()]
+
+
+def speech(pause: float = 1.2, repeat: int = 1) -> np.ndarray:
+    """The SPOKEN_CLIPS at 16 kHz, `repeat` times, with `pause` seconds of silence around each."""
+    silence = np.zeros(int(pause * SAMPLE_RATE), np.float32)
+    parts = [silence]
+    for _ in range(repeat):
+        for name in SPOKEN_CLIPS:
+            parts += [load_audio(DATA / name), silence]
+    return np.concatenate(parts)
+
+
+def expected_words(texts: dict[str, str], repeat: int = 1) -> list[str]:
+    """The words speech(repeat=repeat) says, from the `texts` fixture."""
+    return [w for _ in range(repeat) for name in SPOKEN_CLIPS for w in words(texts[name])]
