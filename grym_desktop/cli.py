@@ -141,7 +141,10 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
 
     to_stdout = args.output == "-"
     if not to_stdout:
-        Path(args.output).mkdir(parents=True, exist_ok=True)
+        problem = _unwritable_folder(Path(args.output))
+        if problem:
+            print(f"grym-desktop: {problem}", file=sys.stderr)
+            return 2
     show_progress = sys.stderr.isatty()
 
     plan_notes: list[str] = []  # said once the model they explain is loaded
@@ -183,6 +186,11 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
                 print(f"grym-desktop: {exc}", file=sys.stderr)
                 exit_code = exit_code or exc.exit_code
                 continue
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files
+                print(f"grym-desktop: {path} failed unexpectedly ({type(exc).__name__}).",
+                      file=sys.stderr)
+                exit_code = exit_code or 1
+                continue
             if show_progress:
                 print("\r", end="", file=sys.stderr)
             for warning in transcript.warnings:
@@ -193,11 +201,29 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
                     text = json.dumps(transcript.to_dict(), ensure_ascii=False)
                 print(text, flush=True)
             else:
-                print(f"{path} -> {write(transcript, args.format, Path(args.output))}",
-                      file=sys.stderr)
+                try:
+                    written = write(transcript, args.format, Path(args.output))
+                except GrymError as exc:  # a full disk: the next file may still fit
+                    print(f"grym-desktop: {exc}", file=sys.stderr)
+                    exit_code = exit_code or exc.exit_code
+                    continue
+                print(f"{path} -> {written}", file=sys.stderr)
     finally:
         orchestrator.close()
     return exit_code
+
+
+def _unwritable_folder(folder: Path) -> str | None:
+    """Why transcripts cannot be written into folder (made if missing), or None."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"--output {folder} is a file, not a folder."
+    except OSError as exc:
+        return f"--output {folder} cannot be created: {(exc.strerror or str(exc)).lower()}."
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"--output {folder} is not writable."
+    return None
 
 
 def profile_command(args: argparse.Namespace, limit: int) -> int:

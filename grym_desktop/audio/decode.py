@@ -29,6 +29,10 @@ SAMPLE_RATE = 16000
 
 _RAW_SUFFIXES = {".raw", ".pcm"}
 _SF_BLOCK = 16384  # source frames per soundfile read; also how closely damage is located
+_BLOCK_VALUES = 1 << 20  # at most this many samples (all channels) in one read: 4 MB
+# Sample rates a real recording can have; a header claiming another is damaged or hostile
+# (1 Hz would make an 11 s clip claim 49 hours and be resampled 16,000 times over).
+MIN_RATE, MAX_RATE = 1000, 768_000
 _SF_CODECS = {
     "PCM_S8": "pcm_s8",
     "PCM_U8": "pcm_u8",
@@ -66,7 +70,7 @@ class AudioInfo:
 
 def probe(path: str | Path) -> AudioInfo:
     """Read the headers and the first frames, raising a typed InputError for unusable input."""
-    return _open(path)[0]
+    return _open_checked(path)[0]
 
 
 def iter_chunks(path: str | Path, chunk_seconds: float = 30.0) -> Iterator[np.ndarray]:
@@ -77,13 +81,46 @@ def iter_chunks(path: str | Path, chunk_seconds: float = 30.0) -> Iterator[np.nd
     size = round(chunk_seconds * SAMPLE_RATE)
     if size < 1:
         raise ValueError(f"chunk_seconds must be positive, got {chunk_seconds}")
-    info, pieces = _open(path)
-    return _rechunk(pieces(), size, info)
+    info, pieces = _open_checked(path)
+    return _rechunk(_library_errors_typed(pieces(), path), size, info)
 
 
 def load_audio(path: str | Path) -> np.ndarray:
     """Decode the whole file to one 16 kHz mono float32 array."""
     return np.concatenate(list(iter_chunks(path)))
+
+
+def _open_checked(path: str | Path) -> tuple[AudioInfo, Pieces]:
+    """_open, with any decoding library's own exception as the typed error for this file and
+    header values no real recording has refused."""
+    try:
+        info, pieces = _open(path)
+    except (InputError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a library's failure on hostile input
+        raise _undecodable(path, exc) from None
+    if not MIN_RATE <= info.sample_rate <= MAX_RATE:
+        raise CorruptAudioError(
+            f"{path} claims a sample rate of {info.sample_rate} Hz, outside what audio can "
+            f"have ({MIN_RATE // 1000}-{MAX_RATE // 1000} kHz), and cannot be transcribed.")
+    if info.channels < 1:
+        raise CorruptAudioError(f"{path} claims {info.channels} channels and cannot be "
+                                "transcribed.")
+    return info, pieces
+
+
+def _library_errors_typed(pieces: Iterator[np.ndarray], path: str | Path) -> Iterator[np.ndarray]:
+    try:
+        yield from pieces
+    except (InputError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a library's failure on hostile input
+        raise _undecodable(path, exc) from None
+
+
+def _undecodable(path: str | Path, exc: Exception) -> CorruptAudioError:
+    return CorruptAudioError(
+        f"{path} is damaged and cannot be decoded ({type(exc).__name__} in the decoder).")
 
 
 def _open(path: str | Path) -> tuple[AudioInfo, Pieces]:
@@ -193,10 +230,11 @@ def _sf_pieces(path: str | Path, raw: bool) -> Iterator[np.ndarray]:
         resampler = None if rate == SAMPLE_RATE else soxr.ResampleStream(
             rate, SAMPLE_RATE, 1, dtype="float32"
         )
+        frames = max(1, min(_SF_BLOCK, _BLOCK_VALUES // f.channels))
         done = 0
         while True:
             try:
-                block = f.read(_SF_BLOCK, dtype="float32", always_2d=True)
+                block = f.read(frames, dtype="float32", always_2d=True)
             except sf.LibsndfileError:
                 raise CorruptAudioError(
                     f"{path} is damaged near {done / rate:.1f} s and cannot be decoded past there."

@@ -10,6 +10,8 @@ from typing import Any
 import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_suppressed_tokens
 
 from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.audio.log_mel import (
@@ -166,9 +168,6 @@ class CTranslate2Whisper:
         (faster than anyone speaks, a word over and over) is done again on a longer
         window, up to the full one Whisper was trained on.
         """
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import get_suppressed_tokens
-
         model = self.model
         duration = len(samples) / SAMPLE_RATE
         features = model.feature_extractor(samples, padding=0)[:, :3000]

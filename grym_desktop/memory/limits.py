@@ -37,16 +37,27 @@ def parse_size(text: str | int) -> int:
     return value
 
 
-def format_size(n: int) -> str:
+def format_size(n: int, decimals: int = 1) -> str:
     """Format bytes for a person: "512 MiB", "1.4 GiB", "87.3 MiB"."""
     value = float(n)
     for unit in _UNITS:
         if abs(value) < 1024 or unit == _UNITS[-1]:
             break
         value /= 1024
-    if unit == "B" or abs(value) >= 100:
+    if unit == "B" or (abs(value) >= 100 and decimals == 1):
         return f"{value:.0f} {unit}"
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    text = f"{value:.{decimals}f}".rstrip("0").removesuffix(".")
+    return f"{text} {unit}"
+
+
+def format_sizes(*sizes: int) -> list[str]:
+    """The sizes formatted with the fewest decimals that keep different sizes reading
+    differently ("1.01 GiB, above the 1 GiB limit", never "1 GiB, above the 1 GiB limit")."""
+    for decimals in (1, 2, 3):
+        texts = [format_size(n, decimals) for n in sizes]
+        if len(set(texts)) == len(set(sizes)):
+            return texts
+    return [f"{n:,} bytes" for n in sizes]
 
 
 def resolve_limit(cli_value: str | None = None, setting: str | int | None = None) -> int:

@@ -30,10 +30,11 @@ from grym_desktop.errors import (
     MemoryRefusedError,
     ModelMissingError,
     TaskCancelledError,
+    UsageError,
 )
 from grym_desktop.host.client import HostClient
 from grym_desktop.memory.guard import check_load
-from grym_desktop.memory.limits import format_size
+from grym_desktop.memory.limits import format_size, format_sizes
 from grym_desktop.memory.state import HOST_BASELINE_BYTES, MemoryState, read_state
 from grym_desktop.memory.watchdog import Watchdog
 from grym_desktop.models import sources
@@ -294,9 +295,9 @@ class Orchestrator:
         killed = self.watchdog.killed
         if killed is not None:
             _pid, rss = killed
+            reached, limit = format_sizes(rss, self.watchdog.limit)
             return MemoryLimitExceededError(
-                f"The model host reached {format_size(rss)}, above the "
-                f"{format_size(self.watchdog.limit)} limit, and was stopped."
+                f"The model host reached {reached}, above the {limit} limit, and was stopped."
             )
         return exc
 
@@ -312,8 +313,8 @@ class Orchestrator:
         spec = get_spec(model_id)
         estimates = {p: estimate_for(spec, p) for p in spec.precisions}
         if precision is not None and precision not in estimates:
-            raise GrymError(f"The model {spec.id} cannot run in {precision}; it offers "
-                            f"{', '.join(spec.precisions)}.")
+            raise UsageError(f"The model {spec.id} cannot run in {precision}; it offers "
+                             f"{', '.join(spec.precisions)}.")
         state = self._state_without_model()
         if state.level == "critical":
             self._collect()

@@ -123,7 +123,11 @@ class Library:
 
     def _open(self) -> None:
         with self._guard("open"):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Transcripts are private: the folder and the database are the user's alone
+            # (SQLite gives its -wal and -shm files the database's mode).
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
             # Autocommit: each statement outside an explicit BEGIN is its own durable transaction.
             self._conn = sqlite3.connect(
                 self.path, isolation_level=None, timeout=5.0, check_same_thread=False
@@ -159,7 +163,8 @@ class Library:
 
     def _explain(self, exc: BaseException) -> str:
         reason = _reason(exc)
-        if reason in ("the file cannot be opened", "the file is read-only"):
+        if reason in ("the file cannot be opened", "the file is read-only",
+                      "read-only file system", "permission denied"):
             # SQLite needs to write its -wal and -shm files next to the database.
             if not os.access(self.path.parent, os.W_OK):
                 return "its folder is read-only"

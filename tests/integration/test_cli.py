@@ -127,3 +127,41 @@ def test_bad_memory_limit_is_a_usage_error():
     result = grym("memory", "--memory-limit", "lots")
     assert result.returncode == 2
     assert "lots" in result.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--beam-size", "0"], "beam size"),
+    (["--beam-size", "-1"], "beam size"),
+    (["--precision", "bogus"], "cannot run in bogus"),
+])
+def test_usage_mistakes_exit_2_with_one_sentence(args, words):
+    result = grym("transcribe", *args, str(DATA / "hello_world.wav"))
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert words in line and result.stdout == ""
+
+
+def test_an_output_that_is_a_file_or_cannot_be_made_exits_2_before_any_work(tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("mine")
+    for output, words in [(a_file, "is a file"), (a_file / "sub", "cannot be created")]:
+        result = grym("transcribe", "--output", str(output), str(DATA / "hello_world.wav"))
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert words in line
+    assert a_file.read_text() == "mine"
+
+
+def test_a_file_whose_tag_breaks_the_decoder_does_not_stop_the_others(tmp_path):
+    def syncsafe(n: int) -> bytes:
+        return bytes([(n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F])
+
+    body = b"\x03\xff\xfe\xc3\x28"  # a UTF-8 title that is not UTF-8
+    frame = b"TIT2" + syncsafe(len(body)) + b"\x00\x00" + body
+    bad = tmp_path / "tagged.mp3"
+    bad.write_bytes(b"ID3\x04\x00\x00" + syncsafe(len(frame)) + frame
+                    + (DATA / "sentence.mp3").read_bytes())
+    result = grym("transcribe", str(bad), str(DATA / "hello_world.wav"))
+    assert result.returncode == 3
+    assert "tagged.mp3 is damaged" in result.stderr
+    assert "hello world" in result.stdout.lower()

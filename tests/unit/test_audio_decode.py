@@ -265,3 +265,52 @@ def test_file_cut_in_half_decodes_what_is_there(tmp_path, name):
     whole, half = load_audio(DATA / name), load_audio(path)
     assert 0.3 * len(whole) < len(half) < 0.7 * len(whole)
     assert np.allclose(half[: len(half) // 2], whole[: len(half) // 2], atol=1e-2)
+
+
+def _with_rate_field(path: Path, rate: int) -> None:
+    """Set a WAV header's sample rate (and byte rate) field, as a damaged or hostile file."""
+    data = bytearray(path.read_bytes())
+    assert data[12:16] == b"fmt "
+    channels, bits = struct.unpack_from("<H", data, 22)[0], struct.unpack_from("<H", data, 34)[0]
+    struct.pack_into("<II", data, 24, rate, rate * channels * bits // 8)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("rate", [1, 100, 999, 1_000_000])
+def test_a_wav_claiming_an_impossible_sample_rate_is_refused_at_once(tmp_path, rate):
+    path = tmp_path / "rate.wav"
+    sf.write(path, tone(16000, 2.0), 16000, subtype="PCM_16")
+    _with_rate_field(path, rate)
+    with pytest.raises(CorruptAudioError, match=f"sample rate of {rate} Hz"):
+        probe(path)
+    with pytest.raises(CorruptAudioError, match="sample rate"):
+        next(iter_chunks(path))
+
+
+def test_many_channels_are_read_in_blocks_of_bounded_size(tmp_path):
+    path = tmp_path / "many.wav"
+    # libsndfile's most channels; 16,384 frames of them at once would be 64 MB of float32
+    sf.write(path, np.tile(tone(8000, 1.0)[:, None], (1, 1024)), 8000, subtype="PCM_16")
+    tracemalloc.start()
+    try:
+        samples = load_audio(path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(samples) == SAMPLE_RATE
+    assert peak < 30 * 2**20
+
+
+def test_a_tag_that_is_not_utf8_is_the_typed_error_not_a_crash(tmp_path):
+    def syncsafe(n: int) -> bytes:
+        return bytes([(n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F])
+
+    mp3 = (DATA / "sentence.mp3").read_bytes()
+    if mp3[:3] == b"ID3":  # drop the file's own tag
+        mp3 = mp3[10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(mp3[6:10])):]
+    body = b"\x03" + b"\xff\xfe\xc3\x28 not UTF-8"  # a UTF-8 title that is not UTF-8
+    frame = b"TIT2" + syncsafe(len(body)) + b"\x00\x00" + body
+    path = tmp_path / "tagged.mp3"
+    path.write_bytes(b"ID3\x04\x00\x00" + syncsafe(len(frame)) + frame + mp3)
+    with pytest.raises(CorruptAudioError, match="tagged.mp3 is damaged"):
+        probe(path)

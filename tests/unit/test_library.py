@@ -340,3 +340,15 @@ def test_full_disk_is_a_clear_error_and_keeps_saved_segments(tmp_path):
     assert report["error"] == f"Could not save to the library at {path}: disk is full."
     assert report["saved"] > 10
     assert report["stored"] == [str(i) for i in range(report["saved"])]
+
+
+def test_the_library_is_readable_by_its_user_alone(tmp_path):
+    folder = tmp_path / "data" / "grym"
+    library = Library(folder / "library.sqlite3")
+    try:
+        library.begin_transcript("a.wav", "m", "ctranslate2", "int8", 1.0)  # writes the WAL
+        assert folder.stat().st_mode & 0o777 == 0o700
+        for name in ("library.sqlite3", "library.sqlite3-wal"):
+            assert (folder / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        library.close()

@@ -1,6 +1,12 @@
 import pytest
 
-from grym_desktop.memory.limits import DEFAULT_LIMIT, format_size, parse_size, resolve_limit
+from grym_desktop.memory.limits import (
+    DEFAULT_LIMIT,
+    format_size,
+    format_sizes,
+    parse_size,
+    resolve_limit,
+)
 
 GiB = 1024**3
 MiB = 1024**2
@@ -78,3 +84,11 @@ def test_a_bad_limit_names_where_it_came_from(monkeypatch):
         resolve_limit()
     with pytest.raises(ValueError, match="--memory-limit"):
         resolve_limit("16 gigs")
+
+
+def test_sizes_in_one_sentence_never_read_alike_when_they_differ():
+    gib = 1024**3
+    assert format_sizes(gib + 5 * 2**20, gib) == ["1.005 GiB", "1 GiB"]
+    assert format_sizes(gib + 60 * 2**20, gib) == ["1.1 GiB", "1 GiB"]
+    assert format_sizes(436 * 2**20, 436 * 2**20) == ["436 MiB", "436 MiB"]
+    assert format_sizes(gib + 1, gib) == [f"{gib + 1:,} bytes", f"{gib:,} bytes"]
