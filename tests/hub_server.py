@@ -22,6 +22,7 @@ class Faults:
     drop_after: int | None = None  # close the connection after this many body bytes, once
     corrupt: bool = False  # flip a byte in the middle of every body sent
     fail_get: int = 0  # answer this many GETs with 500 first
+    etag: str | None = None  # answer with this ETag instead of the file's digest
 
 
 @dataclass
@@ -116,7 +117,8 @@ class HubServer:
             record.status = 500
             self._reply(handler, 500, {}, b"")
             return
-        headers = {"X-Repo-Commit": self.commit, "ETag": f'"{self._etags[repo, filename]}"',
+        etag = faults.etag or self._etags[repo, filename]
+        headers = {"X-Repo-Commit": self.commit, "ETag": f'"{etag}"',
                    "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
         start, status = 0, 200
         if rng and rng.startswith("bytes="):

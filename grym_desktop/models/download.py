@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from grym_desktop.errors import (
     GrymError,
@@ -185,10 +186,23 @@ def download_model(
     return sources.resolve(spec)
 
 
+def _check_endpoint(endpoint: str | None) -> None:
+    """Refuse a hub address that is not https, unless it is on this machine (a test hub)."""
+    if endpoint is None:
+        return
+    url = urlsplit(endpoint)
+    loopback = url.hostname in ("localhost", "127.0.0.1", "::1")
+    if url.scheme != "https" and not (url.scheme == "http" and loopback):
+        raise ModelMissingError(
+            f"The model hub address {endpoint} is not https; models are only downloaded over "
+            "https (or from this machine).")
+
+
 class _HubDownload:
     def __init__(self, spec, source, on_progress, cancel, endpoint, retries, backoff, token):
         self.spec, self.source, self.cancel = spec, source, cancel
         self.endpoint = endpoint or os.environ.get("HF_ENDPOINT") or None
+        _check_endpoint(self.endpoint)
         self.retries, self.backoff, self.token = retries, backoff, token
         self.cache_dir = sources.hub_cache_dir()
         self.meter = _Meter(spec, 0, on_progress, cancel)
@@ -233,7 +247,14 @@ class _HubDownload:
                     f"The hub has no {f.path} in {self.source['repo']} at revision "
                     f"{self._revision()}; the catalog entry for {self.spec.id} is out of date."
                 ) from None
-            self.etags[f.path] = (meta.etag or "").strip('"').lower()
+            etag = (meta.etag or "").removeprefix("W/").strip('"').lower()
+            if not sources.is_digest(etag):
+                # huggingface_hub names the cached file after the ETag: a path there would
+                # put the cache entry (and its clean-up) outside the cache.
+                raise ModelMissingError(
+                    f"The hub answered for {f.path} of {self.source['repo']} with an ETag "
+                    "that is not a digest; nothing was downloaded.")
+            self.etags[f.path] = etag
             found[f.path] = meta
         return found
 
@@ -258,7 +279,7 @@ class _HubDownload:
         self.meter.report("verify")
         problem, sha256 = sources.check_file(path, f, self.etags.get(f.path))
         if problem:
-            sources.remove_cached(path)
+            sources.remove_cached(path, self.cache_dir)
             sources.drop_record(self.spec)
             raise ModelMissingError(
                 f"Refused {self.spec.id}: {problem}; the file was removed and nothing was "

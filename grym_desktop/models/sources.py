@@ -557,18 +557,33 @@ def shards_from_index(index: Path, known: set[str]) -> list[FileSpec]:
     return [FileSpec(name) for name in sorted(set(weight_map.values())) if name not in known]
 
 
+def is_digest(text: str) -> bool:
+    """True for a SHA-256 or git SHA-1 in lower-case hex: what a hub ETag must be."""
+    return bool(_SHA256.fullmatch(text) or _SHA1.fullmatch(text))
+
+
 def blob_etag(pointer: Path) -> str | None:
     """The ETag huggingface_hub named the blob after (its SHA-256 or git SHA-1)."""
     name = Path(os.path.realpath(pointer)).name
     return name if _SHA256.fullmatch(name) or _SHA1.fullmatch(name) else None
 
 
-def remove_cached(pointer: Path) -> None:
-    """Delete a snapshot file and its blob, so a bad download can never be loaded."""
+def remove_cached(pointer: Path, cache_dir: Path | None = None) -> None:
+    """Delete a snapshot file and its blob, so a bad download can never be loaded.
+
+    Only files inside the hub cache are deleted: a link that leads out of it (a hostile
+    ETag) is removed, never what it points at.
+    """
+    cache = Path(os.path.realpath(cache_dir or hub_cache_dir()))
     blob = Path(os.path.realpath(pointer))
-    pointer.unlink(missing_ok=True)
-    if blob != pointer:
+    if _inside(Path(os.path.realpath(pointer.parent)), cache):
+        pointer.unlink(missing_ok=True)
+    if blob != pointer and _inside(blob, cache):
         blob.unlink(missing_ok=True)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 class LocalFolderSource(ModelSource):

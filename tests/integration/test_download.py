@@ -231,3 +231,31 @@ def test_sharded_model_fetches_the_shards_its_index_names(cache, monkeypatch):
     assert sources.status(spec).state == "incomplete"
     with pytest.raises(ModelMissingError):
         sources.resolve(spec)
+
+
+def test_an_etag_that_is_a_path_touches_nothing_outside_the_cache(cache, monkeypatch, tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("the user's own file")
+    spec = make_spec(hash_config=False)  # config.json is checked against the hub's ETag
+    hostile = "../../../precious.txt"  # from <cache>/models--…/blobs/ to tmp_path
+    with serve(monkeypatch, **{"config.json": Faults(etag=hostile)}) as hub:
+        with pytest.raises(ModelMissingError, match="not a digest"):
+            download_model(spec)
+    assert precious.read_text() == "the user's own file"
+    assert not hub.gets("config.json"), "nothing is downloaded after such an answer"
+
+
+def test_a_cache_link_leading_out_of_the_cache_is_removed_not_its_target(cache, tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("the user's own file")
+    snapshot = cache / "models--x--y" / "snapshots" / COMMIT
+    snapshot.mkdir(parents=True)
+    pointer = snapshot / "config.json"
+    pointer.symlink_to(os.path.relpath(precious, snapshot))
+    sources.remove_cached(pointer, cache)
+    assert not pointer.is_symlink() and precious.read_text() == "the user's own file"
+
+
+def test_a_hub_that_is_not_https_is_refused_unless_it_is_this_machine(cache):
+    with pytest.raises(ModelMissingError, match="not https"):
+        download_model(make_spec(), endpoint="http://hub.example.com")
