@@ -96,8 +96,11 @@ class _TransformersEngine:
                                                    inplace=True)
         self.model = model
         self.dtype = _DTYPES[precision]
-        self.features = AutoFeatureExtractor.from_pretrained(str(model_dir), local_files_only=True)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        # A model folder is data: code it names (auto_map) is never run.
+        self.features = AutoFeatureExtractor.from_pretrained(
+            str(model_dir), local_files_only=True, trust_remote_code=False)
+        self.tokenizer = AutoTokenizer.from_pretrained(
+            str(model_dir), local_files_only=True, trust_remote_code=False)
         self.footprint_bytes = model_bytes(model)
         trim_heap()  # what loading read and converted, handed back before the host's RSS is read
 
