@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -31,6 +32,7 @@ TEST_OPS_ENV = "GRYM_HOST_TEST_OPS"
 # the time with tiny.en), and the share the second look at unheard speech takes at the end.
 SCAN_SHARE = 0.05
 SECOND_LOOK_SHARE = 0.03
+ORPHAN_CHECK_SECONDS = 0.25  # how often the host checks that its parent still lives
 
 
 def rss() -> int:
@@ -186,8 +188,17 @@ class Host:
         return {"pid": os.getpid()}
 
 
+def exit_when_orphaned(parent_pid: int, every: float = ORPHAN_CHECK_SECONDS) -> None:
+    """Leave at once, quietly, when the parent is gone (killed: nobody wants the work)."""
+    while os.getppid() == parent_pid:
+        time.sleep(every)
+    os._exit(0)
+
+
 def host_main(conn: Connection) -> None:
     """Entry point of the child process: answer requests until shutdown or a closed pipe."""
+    threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), daemon=True,
+                     name="grym-orphan-check").start()
     host = Host(conn)
     conn.send(protocol.ready(os.getpid()))
     while True:

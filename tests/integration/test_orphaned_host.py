@@ -1,0 +1,52 @@
+"""A model host whose parent is killed leaves at once instead of decoding on for nobody."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import psutil
+import pytest
+import soundfile as sf
+from helpers import DATA
+
+from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
+
+pytestmark = pytest.mark.integration
+
+
+def running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_the_host_exits_within_a_second_of_its_cli_being_killed(tmp_path):
+    sentence = load_audio(DATA / "sentence.ogg")
+    pause = np.zeros(SAMPLE_RATE, np.float32)
+    path = tmp_path / "long.wav"
+    sf.write(path, np.concatenate([sentence, pause] * 40), SAMPLE_RATE, subtype="PCM_16")
+    cli = subprocess.Popen([sys.executable, "-m", "grym_desktop", "transcribe", str(path)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        host = None
+        deadline = time.monotonic() + 60
+        while host is None and time.monotonic() < deadline:
+            children = [c for c in psutil.Process(cli.pid).children()
+                        if "spawn_main" in " ".join(c.cmdline())]
+            if children and children[0].cpu_times().user > 2.0:  # loaded and decoding
+                host = children[0]
+            time.sleep(0.1)
+        assert host is not None, "the host never started decoding"
+        cli.kill()
+        killed = time.monotonic()
+        while time.monotonic() - killed < 5 and running(host):
+            time.sleep(0.02)
+        assert not running(host), "the host outlived its parent"
+        assert time.monotonic() - killed < 1.0
+    finally:
+        cli.kill()
+        cli.wait()
