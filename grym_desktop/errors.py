@@ -69,6 +69,10 @@ class HostTimeoutError(GrymError):
     """The model host did not answer in time."""
 
 
+class ProtocolError(GrymError):
+    """A message between the app and its model host was not what the protocol allows."""
+
+
 class TaskCancelledError(GrymError):
     """The user cancelled the task."""
 
@@ -93,6 +97,7 @@ _BY_NAME = {
         ModelMissingError,
         HostDiedError,
         HostTimeoutError,
+        ProtocolError,
         TaskCancelledError,
         UsageError,
     )

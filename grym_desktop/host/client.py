@@ -9,7 +9,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from grym_desktop.errors import HostDiedError, HostTimeoutError, error_from_reply
+from grym_desktop.errors import (
+    HostDiedError,
+    HostTimeoutError,
+    ProtocolError,
+    error_from_reply,
+)
+from grym_desktop.host import protocol
 from grym_desktop.host.main import host_main
 
 READY_TIMEOUT = 60.0
@@ -89,10 +95,16 @@ class HostClient:
         while True:
             try:
                 has_message = conn.poll(POLL_SECONDS)
-                message = conn.recv() if has_message else None
+                message = protocol.check_reply(conn.recv()) if has_message else None
             except (EOFError, OSError):
                 message, has_message = None, False
                 process.join(timeout=1.0)
+            except Exception as exc:  # noqa: BLE001 - garbage from the host: it is not trusted
+                self.kill()
+                if isinstance(exc, ProtocolError):
+                    raise
+                raise ProtocolError(f"The model host sent bytes that are not a message "
+                                    f"({type(exc).__name__}); it was stopped.") from None
             if message is None:
                 if not process.is_alive():
                     self._forget(process)

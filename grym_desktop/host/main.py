@@ -21,7 +21,7 @@ from grym_desktop.audio.decode import probe
 from grym_desktop.audio.scan import AudioScan, read_spans, scan_audio
 from grym_desktop.audio.speech_filter import SpeechFilter, only_new_words
 from grym_desktop.engines.engine import Engine
-from grym_desktop.errors import GrymError, ModelMissingError
+from grym_desktop.errors import GrymError, ModelMissingError, ProtocolError
 from grym_desktop.host import live, protocol
 from grym_desktop.memory.heap import trim_heap
 from grym_desktop.options import DecodeOptions
@@ -171,6 +171,16 @@ class Host:
         self.ballast.append(bytearray(b"\x01" * int(args["bytes"])))
         return {"rss": rss()}
 
+    def send_raw(self, _request_id: int, args: dict) -> dict:
+        """Test-only: send args["message"] (or args["bytes"] unpickled) to the parent as is."""
+        if os.environ.get(TEST_OPS_ENV) != "1":
+            raise GrymError("The send_raw operation is only available in tests.")
+        if "bytes" in args:
+            self.conn.send_bytes(args["bytes"])
+        else:
+            self.conn.send(args["message"])
+        return {}
+
     def live_feed(self, _request_id: int, args: dict) -> dict:
         """Append live audio to the current utterance; maybe decode a partial (host/live.py)."""
         return live.feed(self._engine(), args)
@@ -203,10 +213,17 @@ def host_main(conn: Connection) -> None:
     conn.send(protocol.ready(os.getpid()))
     while True:
         try:
-            request = conn.recv()
+            request_id, op, args = protocol.check_request(conn.recv())
         except (EOFError, OSError):
             return
-        request_id, op = request["id"], request["op"]
+        except ProtocolError as exc:
+            conn.send(protocol.error(None, "ProtocolError", str(exc)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - bytes that do not unpickle
+            conn.send(protocol.error(None, "ProtocolError",
+                                     f"The model host got bytes that are not a message "
+                                     f"({type(exc).__name__})."))
+            continue
         if op == "shutdown":
             conn.send(protocol.ok(request_id))
             return
@@ -214,7 +231,7 @@ def host_main(conn: Connection) -> None:
         try:
             if handler is None:
                 raise GrymError(f"The model host does not know the operation {op!r}.")
-            conn.send(protocol.ok(request_id, handler(request_id, request.get("args", {}))))
+            conn.send(protocol.ok(request_id, handler(request_id, args)))
         except GrymError as exc:
             conn.send(protocol.error(request_id, type(exc).__name__, str(exc)))
         except MemoryError:

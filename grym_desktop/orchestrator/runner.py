@@ -29,6 +29,7 @@ from grym_desktop.errors import (
     MemoryLimitExceededError,
     MemoryRefusedError,
     ModelMissingError,
+    ProtocolError,
     TaskCancelledError,
     UsageError,
 )
@@ -361,6 +362,9 @@ class Orchestrator:
         """Run one host operation on the loaded model; a host that died raises what killed it."""
         try:
             return self.host.call(op, args, on_event=on_event, timeout=timeout)
+        except ProtocolError:  # the client stopped a host that sent garbage
+            self._loaded = None
+            raise
         except HostDiedError as exc:
             self._loaded = None
             error = self.explain(exc)
