@@ -148,6 +148,9 @@ class Library:
         """Turn database and disk failures into one sentence naming the library file."""
         try:
             with self._lock:
+                if self._conn is None and action != "open":
+                    raise GrymError(f"Could not {action} the library at {self.path}: it was "
+                                    "closed (the app is shutting down).")
                 yield
         except GrymError:
             raise
@@ -340,6 +343,8 @@ class Library:
         return self._conn is None
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close the database once no other thread is using it; later calls raise GrymError."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

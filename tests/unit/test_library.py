@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -352,3 +353,28 @@ def test_the_library_is_readable_by_its_user_alone(tmp_path):
             assert (folder / name).stat().st_mode & 0o777 == 0o600, name
     finally:
         library.close()
+
+
+def test_closing_while_other_threads_write_never_crashes(tmp_path):
+    """Writers finish or get the typed error; none touches a closed connection."""
+    library = Library(tmp_path / "library.sqlite3")
+    record = library.begin_transcript("a.wav", "m", "ctranslate2", "int8", 1.0)
+    outcomes: list[str] = []
+
+    def write() -> None:
+        for i in range(400):
+            try:
+                library.add_segment(record, Segment(float(i), i + 0.5, f" word {i}"))
+            except GrymError as exc:
+                outcomes.append(str(exc))
+                return
+        outcomes.append("done")
+
+    writers = [threading.Thread(target=write) for _ in range(4)]
+    for w in writers:
+        w.start()
+    library.close()
+    for w in writers:
+        w.join()
+    assert len(outcomes) == 4
+    assert all(o == "done" or "it was closed" in o for o in outcomes)
