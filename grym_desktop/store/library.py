@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
+import psutil
+
 from grym_desktop.errors import GrymError
 from grym_desktop.paths import data_dir
 from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATUSES = ("running", "complete", "incomplete", "failed", "cancelled")
 PREVIEW_CHARS = 80
 
@@ -39,7 +41,9 @@ CREATE TABLE IF NOT EXISTS transcripts (
     status TEXT NOT NULL CHECK (status IN {STATUSES!r}),
     error TEXT,
     fallback TEXT,
-    metrics TEXT
+    metrics TEXT,
+    owner_pid INTEGER,  -- the process writing a "running" transcript, and when it started
+    owner_started REAL
 );
 CREATE TABLE IF NOT EXISTS segments (
     transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
@@ -52,6 +56,14 @@ CREATE TABLE IF NOT EXISTS segments (
 );
 CREATE INDEX IF NOT EXISTS transcripts_status ON transcripts(status);
 PRAGMA user_version = {SCHEMA_VERSION};
+COMMIT;
+"""
+# Version 1 libraries gain the owner of each running transcript.
+_TO_VERSION_2 = """
+BEGIN;
+ALTER TABLE transcripts ADD COLUMN owner_pid INTEGER;
+ALTER TABLE transcripts ADD COLUMN owner_started REAL;
+PRAGMA user_version = 2;
 COMMIT;
 """
 
@@ -103,6 +115,20 @@ def _reason(exc: BaseException) -> str:
     return text.rstrip(".")
 
 
+def _this_process() -> tuple[int, float]:
+    """(pid, start time): a pid alone may be reused by another process later."""
+    return os.getpid(), psutil.Process().create_time()
+
+
+def _still_running(pid: int | None, started: float | None) -> bool:
+    if pid is None or started is None:
+        return False
+    try:
+        return abs(psutil.Process(pid).create_time() - started) < 0.01
+    except psutil.Error:
+        return False
+
+
 def _preview(texts: list[str]) -> str:
     text = " ".join(t.strip() for t in texts if t.strip())
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
@@ -138,6 +164,8 @@ class Library:
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 self._conn.executescript(_SCHEMA)
+            elif version == 1:
+                self._conn.executescript(_TO_VERSION_2)
             elif version > SCHEMA_VERSION:
                 raise GrymError(
                     f"The library at {self.path} was made by a newer version of grym-desktop."
@@ -193,8 +221,8 @@ class Library:
         with self._guard("save to"):
             cur = self._conn.execute(
                 "INSERT INTO transcripts (file, model, engine, precision, duration, created_at,"
-                " status) VALUES (?, ?, ?, ?, ?, ?, 'running')",
-                (file, model, engine, precision, float(duration), created),
+                " status, owner_pid, owner_started) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+                (file, model, engine, precision, float(duration), created, *_this_process()),
             )
             return cur.lastrowid
 
@@ -265,14 +293,21 @@ class Library:
             )
 
     def recover_interrupted(self) -> int:
-        """Mark transcripts a killed app left "running" as "incomplete"; return how many."""
+        """Mark transcripts a killed app left "running" as "incomplete"; return how many.
+
+        A transcript another running process is still writing is left alone.
+        """
         with self._guard("save to"):
-            cur = self._conn.execute(
+            running = self._conn.execute(
+                "SELECT id, owner_pid, owner_started FROM transcripts WHERE status = 'running'"
+            ).fetchall()
+            gone = [(tid,) for tid, pid, started in running if not _still_running(pid, started)]
+            self._conn.executemany(
                 "UPDATE transcripts SET status = 'incomplete',"
                 " error = 'The app stopped before this transcript finished.'"
-                " WHERE status = 'running'"
+                " WHERE id = ? AND status = 'running'", gone,
             )
-            return cur.rowcount
+            return len(gone)
 
     def list_transcripts(self, limit: int = 200) -> list[TranscriptSummary]:
         """The newest transcripts first, with segment counts and a short preview."""

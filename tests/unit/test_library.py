@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import platformdirs
+import psutil
 import pytest
 
 from grym_desktop.errors import GrymError
@@ -78,7 +79,7 @@ def test_library_without_path_is_created_in_grym_data_dir(tmp_path, monkeypatch)
 
 def test_schema_is_versioned_wal_with_foreign_keys(lib):
     with sqlite3.connect(lib.path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in raw.execute("PRAGMA table_info(segments)")]
         assert columns == ["transcript_id", "idx", "start", "end", "text", "words"]
@@ -165,6 +166,8 @@ def test_recover_marks_only_running_transcripts_incomplete(lib):
     lib.finish_transcript(done, _transcript())
     failed = _begin(lib)
     lib.fail_transcript(failed, "Could not decode the file.")
+    with sqlite3.connect(lib.path) as db:  # its process is gone
+        db.execute("UPDATE transcripts SET owner_pid = ? WHERE id = ?", (2**22 + 7, running))
 
     assert lib.recover_interrupted() == 1
     status = {s.id: s.status for s in lib.list_transcripts()}
@@ -378,3 +381,49 @@ def test_closing_while_other_threads_write_never_crashes(tmp_path):
         w.join()
     assert len(outcomes) == 4
     assert all(o == "done" or "it was closed" in o for o in outcomes)
+
+
+def test_recovery_leaves_alone_what_a_live_process_is_writing(tmp_path):
+    library = Library(tmp_path / "library.sqlite3")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        mine = library.begin_transcript("a.wav", "m", "ctranslate2", "int8", 1.0)
+        theirs, dead, reused = (library.begin_transcript(f"{n}.wav", "m", "ctranslate2",
+                                                         "int8", 1.0) for n in "bcd")
+        started = psutil.Process(other.pid).create_time()
+        owners = [(other.pid, started, theirs), (2**22 + 7, started, dead),
+                  (other.pid, started - 5.0, reused)]  # same pid, another process
+        with sqlite3.connect(library.path) as db:
+            db.executemany("UPDATE transcripts SET owner_pid = ?, owner_started = ?"
+                           " WHERE id = ?", owners)
+        assert Library(library.path).recover_interrupted() == 2
+        status = {s.id: s.status for s in library.list_transcripts()}
+        assert status == {mine: "running", theirs: "running", dead: "incomplete",
+                          reused: "incomplete"}
+    finally:
+        other.kill()
+        other.wait()
+        library.close()
+
+
+def test_a_version_1_library_gains_owners_and_keeps_its_transcripts(tmp_path):
+    path = tmp_path / "library.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE transcripts (id INTEGER PRIMARY KEY, file TEXT NOT NULL, model TEXT"
+            " NOT NULL, engine TEXT NOT NULL, precision TEXT NOT NULL, language TEXT, duration"
+            " REAL NOT NULL, created_at TEXT NOT NULL, status TEXT NOT NULL, error TEXT,"
+            " fallback TEXT, metrics TEXT);"
+            "CREATE TABLE segments (transcript_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
+            " start REAL NOT NULL, \"end\" REAL NOT NULL, text TEXT NOT NULL,"
+            " words TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (transcript_id, idx));"
+            "INSERT INTO transcripts (file, model, engine, precision, duration, created_at,"
+            " status) VALUES ('old.wav', 'm', 'ctranslate2', 'int8', 1.0, 'then', 'running');"
+            "PRAGMA user_version = 1;")
+    library = Library(path)
+    try:
+        assert library.recover_interrupted() == 1
+        [old] = library.list_transcripts()
+        assert old.file == "old.wav" and old.status == "incomplete"
+    finally:
+        library.close()
