@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import sys
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import psutil
 from safetensors.numpy import save_file
 
 from grym_desktop.errors import ModelMissingError
@@ -95,7 +97,8 @@ def convert_whisper(ct2_dir: Path, out_dir: Path) -> Path:
                                            "decoder_start_token_id")})
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    remove_stale_work(out_dir)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-{os.getpid()}-", dir=out_dir.parent))
     try:
         save_file(weights, str(work / "model.safetensors"), metadata={"format": "pt"})
         _write_json(work / "config.json", config)
@@ -110,6 +113,17 @@ def convert_whisper(ct2_dir: Path, out_dir: Path) -> Path:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return out_dir
+
+
+def remove_stale_work(out_dir: Path) -> None:
+    """Delete the half-built folders of conversions whose process was killed (named
+    .<out_dir name>-<pid>-<random> beside out_dir); another live conversion's are kept."""
+    pattern = re.compile(re.escape(f".{out_dir.name}-") + r"(\d+)-\w+")
+    for folder in out_dir.parent.iterdir():
+        match = pattern.fullmatch(folder.name)
+        if match and folder.is_dir() and not folder.is_symlink() and not psutil.pid_exists(
+                int(match[1])):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read_tensors(

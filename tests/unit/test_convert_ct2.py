@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -99,3 +100,15 @@ def test_command_line_prints_the_folder(tmp_path, capsys):
     assert convert_ct2.main([str(tmp_path / "cli")]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "cli")
     assert (tmp_path / "cli" / "model.safetensors").is_file()
+
+
+def test_a_killed_conversions_half_built_folder_is_removed_by_the_next(tmp_path):
+    out = tmp_path / "whisper-tiny.en-hf"
+    dead = tmp_path / f".{out.name}-{2**22 + 7}-abc123"  # its process is gone
+    alive = tmp_path / f".{out.name}-{os.getpid()}-def456"  # a conversion still running
+    other = tmp_path / ".someone-else-1-xyz"
+    for folder in (dead, alive, other):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"\0" * 1024)
+    convert_ct2.remove_stale_work(out)
+    assert not dead.exists() and alive.exists() and other.exists()
