@@ -20,6 +20,9 @@ from grym_desktop.host.main import host_main
 
 READY_TIMEOUT = 60.0
 POLL_SECONDS = 0.05
+# A host that says nothing about the current request for this long (it sends a heartbeat
+# every second while it works) is hung: stopped, deadlocked or starved; it is killed.
+SILENCE_SECONDS = 8.0
 
 
 class HostClient:
@@ -78,11 +81,13 @@ class HostClient:
         args: dict[str, Any] | None = None,
         on_event: Callable[[dict[str, Any]], None] | None = None,
         timeout: float | None = None,
+        silence: float = SILENCE_SECONDS,
     ) -> dict[str, Any]:
         """Send one request and wait for its final reply, passing events to on_event.
 
-        Raises the typed error the host replied with, HostDiedError when the host
-        exits before replying, HostTimeoutError after `timeout` seconds of silence.
+        Raises the typed error the host replied with, HostDiedError when the host exits
+        before replying, HostTimeoutError when it says nothing about this request for
+        `silence` seconds (hung) or has not finished after `timeout` seconds (None: no limit).
         """
         self.ensure_started()
         process, conn = self._process, self._conn
@@ -91,7 +96,7 @@ class HostClient:
             conn.send({"id": request_id, "op": op, "args": args or {}})
         except (BrokenPipeError, OSError):
             raise HostDiedError("The model host stopped before it got the request.") from None
-        last_heard = time.monotonic()
+        started = last_heard = time.monotonic()
         while True:
             try:
                 has_message = conn.poll(POLL_SECONDS)
@@ -105,24 +110,28 @@ class HostClient:
                     raise
                 raise ProtocolError(f"The model host sent bytes that are not a message "
                                     f"({type(exc).__name__}); it was stopped.") from None
-            if message is None:
-                if not process.is_alive():
-                    self._forget(process)
-                    raise HostDiedError(f"The model host stopped (exit code {process.exitcode}).")
-                if timeout is not None and time.monotonic() - last_heard > timeout:
-                    self.kill()
-                    raise HostTimeoutError(f"The model host did not answer within {timeout:g} s.")
+            if message is not None and message.get("id") == request_id:
+                last_heard = time.monotonic()
+                kind = message["kind"]
+                if kind == "ok":
+                    return message["result"]
+                if kind == "error":
+                    raise error_from_reply(message["type"], message["message"])
+                if kind != "alive" and on_event is not None:
+                    on_event(message)
                 continue
-            last_heard = time.monotonic()
-            if message.get("id") != request_id:
-                continue
-            kind = message["kind"]
-            if kind == "ok":
-                return message["result"]
-            if kind == "error":
-                raise error_from_reply(message["type"], message["message"])
-            if on_event is not None:
-                on_event(message)
+            if message is None and not process.is_alive():
+                self._forget(process)
+                raise HostDiedError(f"The model host stopped (exit code {process.exitcode}).")
+            now = time.monotonic()
+            if now - last_heard > silence:
+                self.kill()
+                raise HostTimeoutError(f"The model host stopped responding for {silence:g} s "
+                                       "and was stopped.")
+            if timeout is not None and now - started > timeout:
+                self.kill()
+                raise HostTimeoutError(f"The model host did not finish within {timeout:g} s "
+                                       "and was stopped.")
 
     def kill(self) -> None:
         """Kill the host at once (cancel, watchdog); the next call starts a new one."""

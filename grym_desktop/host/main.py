@@ -42,7 +42,7 @@ def rss() -> int:
 class Host:
     """The host's state: the one loaded engine and what it is."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: _Sender):
         self.conn = conn
         self.engine: Engine | None = None
         self.model_id: str | None = None
@@ -63,7 +63,13 @@ class Host:
         started = time.perf_counter()
         # The engines import torch or CTranslate2: only here, so that the window, which
         # imports the host's client (and so this module), never loads them.
+        import tqdm
+
         from grym_desktop.engines import load_engine
+
+        # tqdm (inside faster-whisper) makes a process-shared lock on first use, which a host
+        # killed mid-decode leaves behind ("leaked semaphore" on stderr): a thread lock does.
+        tqdm.tqdm.set_lock(threading.RLock())
 
         try:
             self.engine = load_engine(
@@ -205,10 +211,43 @@ def exit_when_orphaned(parent_pid: int, every: float = ORPHAN_CHECK_SECONDS) -> 
     os._exit(0)
 
 
+class _Sender:
+    """The host's end of the pipe, safe to send on from the heartbeat thread too."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._lock = threading.Lock()
+        self.working_on: int | None = None  # the request being answered, for the heartbeat
+
+    def send(self, message: dict) -> None:
+        with self._lock:
+            self._conn.send(message)
+
+    def send_bytes(self, data: bytes) -> None:
+        with self._lock:
+            self._conn.send_bytes(data)
+
+    def recv(self) -> object:
+        return self._conn.recv()
+
+    def beat(self) -> None:
+        """Say "alive" for the request being worked on, every HEARTBEAT_SECONDS."""
+        while True:
+            time.sleep(protocol.HEARTBEAT_SECONDS)
+            request_id = self.working_on
+            if request_id is not None:
+                try:
+                    self.send(protocol.alive(request_id))
+                except (OSError, ValueError):  # the pipe is gone: the main loop ends too
+                    return
+
+
 def host_main(conn: Connection) -> None:
     """Entry point of the child process: answer requests until shutdown or a closed pipe."""
     threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), daemon=True,
                      name="grym-orphan-check").start()
+    conn = _Sender(conn)
+    threading.Thread(target=conn.beat, daemon=True, name="grym-heartbeat").start()
     host = Host(conn)
     conn.send(protocol.ready(os.getpid()))
     while True:
@@ -228,6 +267,7 @@ def host_main(conn: Connection) -> None:
             conn.send(protocol.ok(request_id))
             return
         handler = getattr(host, op, None) if op in protocol.OPS else None
+        conn.working_on = request_id
         try:
             if handler is None:
                 raise GrymError(f"The model host does not know the operation {op!r}.")
@@ -239,3 +279,5 @@ def host_main(conn: Connection) -> None:
                                      "The model host ran out of memory."))
         except Exception as exc:  # noqa: BLE001 - any failure must reach the parent as a reply
             conn.send(protocol.error(request_id, "GrymError", f"{type(exc).__name__}: {exc}"))
+        finally:
+            conn.working_on = None

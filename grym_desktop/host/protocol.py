@@ -2,7 +2,8 @@
 
 A request is {"id", "op", "args"}. The host answers each with exactly one final
 reply ("ok" with a result, or "error" with a type and message) and may send
-"progress" and "segment" events with the same id before it.
+"progress" and "segment" events with the same id before it, and an "alive" heartbeat
+every HEARTBEAT_SECONDS while it works.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ OPS = (
     "live_flush", "embed", "send_raw",
 )
 FINAL_KINDS = ("ok", "error")
+HEARTBEAT_SECONDS = 1.0
 
 
 def ready(pid: int) -> dict[str, Any]:
@@ -28,6 +30,11 @@ def ok(request_id: int, result: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def error(request_id: int | None, type_name: str, message: str) -> dict[str, Any]:
     return {"id": request_id, "kind": "error", "type": type_name, "message": message}
+
+
+def alive(request_id: int) -> dict[str, Any]:
+    """The host's heartbeat while it works on a request: silence means it hangs."""
+    return {"id": request_id, "kind": "alive"}
 
 
 def progress(request_id: int, fraction: float) -> dict[str, Any]:
@@ -53,6 +60,7 @@ _REPLY_FIELDS = {
     "ready": {"pid": int},
     "ok": {"result": dict},
     "error": {"type": str, "message": str},
+    "alive": {},
     "progress": {"fraction": (int, float)},
     "segment": {"segment": dict},
 }

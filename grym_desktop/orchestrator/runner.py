@@ -59,8 +59,8 @@ FALLBACK_TRIGGERS = (
 _task_ids = itertools.count(1)
 
 
-# Seconds an operation may run without a word from the host before it counts as hung.
-CALL_TIMEOUT = 600
+# Seconds an operation may take in all (None: no limit; a hung host is found by its silence).
+CALL_TIMEOUT: float | None = None
 
 
 @dataclass
@@ -357,12 +357,12 @@ class Orchestrator:
 
     def call(
         self, op: str, args: dict[str, Any], on_event: Callable[[dict], None] | None = None,
-        timeout: float = CALL_TIMEOUT,
+        timeout: float | None = CALL_TIMEOUT,
     ) -> dict[str, Any]:
         """Run one host operation on the loaded model; a host that died raises what killed it."""
         try:
             return self.host.call(op, args, on_event=on_event, timeout=timeout)
-        except ProtocolError:  # the client stopped a host that sent garbage
+        except (ProtocolError, HostTimeoutError):  # the client stopped a broken or hung host
             self._loaded = None
             raise
         except HostDiedError as exc:

@@ -1,4 +1,5 @@
-"""A model host whose parent is killed leaves at once instead of decoding on for nobody."""
+"""A model host whose parent is killed leaves at once instead of decoding on for nobody;
+a host that hangs is found by its silence and killed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,18 @@ from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
 pytestmark = pytest.mark.integration
 
 
+def busy_host(cli: subprocess.Popen) -> psutil.Process:
+    """The CLI's model host once it has loaded its model and is decoding."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = [c for c in psutil.Process(cli.pid).children()
+                    if "spawn_main" in " ".join(c.cmdline())]
+        if children and children[0].cpu_times().user > 2.0:
+            return children[0]
+        time.sleep(0.1)
+    raise AssertionError("the host never started decoding")
+
+
 def running(process: psutil.Process) -> bool:
     try:
         return process.status() != psutil.STATUS_ZOMBIE
@@ -32,15 +45,7 @@ def test_the_host_exits_within_a_second_of_its_cli_being_killed(tmp_path):
     cli = subprocess.Popen([sys.executable, "-m", "grym_desktop", "transcribe", str(path)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        host = None
-        deadline = time.monotonic() + 60
-        while host is None and time.monotonic() < deadline:
-            children = [c for c in psutil.Process(cli.pid).children()
-                        if "spawn_main" in " ".join(c.cmdline())]
-            if children and children[0].cpu_times().user > 2.0:  # loaded and decoding
-                host = children[0]
-            time.sleep(0.1)
-        assert host is not None, "the host never started decoding"
+        host = busy_host(cli)
         cli.kill()
         killed = time.monotonic()
         while time.monotonic() - killed < 5 and running(host):
@@ -50,3 +55,26 @@ def test_the_host_exits_within_a_second_of_its_cli_being_killed(tmp_path):
     finally:
         cli.kill()
         cli.wait()
+
+
+def test_a_stopped_host_is_killed_and_reported_within_ten_seconds(tmp_path):
+    sentence = load_audio(DATA / "sentence.ogg")
+    pause = np.zeros(SAMPLE_RATE, np.float32)
+    path = tmp_path / "long.wav"
+    sf.write(path, np.concatenate([sentence, pause] * 40), SAMPLE_RATE, subtype="PCM_16")
+    cli = subprocess.Popen([sys.executable, "-m", "grym_desktop", "transcribe", str(path)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        host = busy_host(cli)
+        host.suspend()  # SIGSTOP: alive but silent
+        stopped = time.monotonic()
+        _, stderr = cli.communicate(timeout=60)
+        took = time.monotonic() - stopped
+    finally:
+        cli.kill()
+        cli.wait()
+    assert took < 10.0
+    assert cli.returncode != 0
+    [line] = stderr.strip().splitlines()
+    assert "stopped responding" in line
+    assert not running(host), "the stopped host was killed"
