@@ -41,6 +41,8 @@ CONVERTED = "converted_bundled"  # the bundled tiny.en converted for the transfo
 STATES = ("installed", "unverified", "incomplete", "not installed")  # best first
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SHA1 = re.compile(r"[0-9a-f]{40}")
+# A weight shard an index may name: a plain file beside it, never a path ("../x", "/etc/x").
+_SHARD = re.compile(r"[\w\-][\w.\-]*\.safetensors")
 
 
 @dataclass
@@ -549,12 +551,14 @@ def hub_files(
 
 
 def shards_from_index(index: Path, known: set[str]) -> list[FileSpec]:
-    """The weight files a safetensors index names, other than those already known."""
+    """The weight files a safetensors index names, other than those already known; names that
+    are not plain file names (a hostile or damaged index) are left out."""
     try:
         weight_map = json.loads(index.read_text())["weight_map"]
     except (OSError, ValueError, KeyError):
         return []
-    return [FileSpec(name) for name in sorted(set(weight_map.values())) if name not in known]
+    names = {n for n in weight_map.values() if isinstance(n, str) and _SHARD.fullmatch(n)}
+    return [FileSpec(name) for name in sorted(names) if name not in known]
 
 
 def is_digest(text: str) -> bool:

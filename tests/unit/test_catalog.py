@@ -254,3 +254,14 @@ def test_a_model_bundled_as_parts_is_assembled_verified_and_removed(tmp_path, mo
     assert (sources.resolve(spec) / "model.bin").read_bytes() == weights
     assert "removed the assembled copy" in sources.remove(spec)
     assert not folder.exists()
+
+
+def test_a_safetensors_index_cannot_name_files_outside_the_model(tmp_path):
+    index = tmp_path / "model.safetensors.index.json"
+    index.write_text(json.dumps({"weight_map": {
+        "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors",
+        "c": "../../outside.safetensors", "d": "/etc/passwd", "e": "..", "f": 7,
+        "g": ".hidden.safetensors",
+    }}))
+    names = [f.path for f in sources.shards_from_index(index, set())]
+    assert names == ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
