@@ -28,6 +28,7 @@ from grym_desktop.errors import (
 SAMPLE_RATE = 16000
 
 _RAW_SUFFIXES = {".raw", ".pcm"}
+_MPEG_SUFFIXES = {".mp3", ".mp2", ".mp1", ".mpga"}
 _SF_BLOCK = 16384  # source frames per soundfile read; also how closely damage is located
 _BLOCK_VALUES = 1 << 20  # at most this many samples (all channels) in one read: 4 MB
 # Sample rates a real recording can have; a header claiming another is damaged or hostile
@@ -139,7 +140,9 @@ def _open(path: str | Path) -> tuple[AudioInfo, Pieces]:
         raise InputError(f"{path} cannot be read (permission denied).") from None
     if p.suffix.lower() in _RAW_SUFFIXES:
         return _open_sf(path, raw=True)
-    if not _is_mpeg_audio(head):
+    # libsndfile's MP3 reader (libmpg123) prints its own notes on stderr for damaged MPEG
+    # data; MPEG audio goes to PyAV, whose FFmpeg logging is quiet.
+    if not _is_mpeg_audio(head) and p.suffix.lower() not in _MPEG_SUFFIXES:
         try:
             return _open_sf(path, raw=False)
         except _NotForSoundfile:

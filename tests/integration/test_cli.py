@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import wave
@@ -83,6 +84,8 @@ BAD_INPUTS = {
     "truncated.wav": lambda p: p.write_bytes((DATA / "hello_world.wav").read_bytes()[:30]),
     "silence_zero.wav": _zero_length_wav,
     "picture.mp4": _video_without_audio,
+    # random bytes: libmpg123 used to print its own notes before the sentence
+    "noise.mp3": lambda p: p.write_bytes(random.Random(3).randbytes(20_000)),
 }
 
 
