@@ -8,6 +8,7 @@ sys.path because tests/conftest.py is there).
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -42,3 +43,9 @@ def speech(pause: float = 1.2, repeat: int = 1) -> np.ndarray:
 def expected_words(texts: dict[str, str], repeat: int = 1) -> list[str]:
     """The words speech(repeat=repeat) says, from the `texts` fixture."""
     return [w for _ in range(repeat) for name in SPOKEN_CLIPS for w in words(texts[name])]
+
+
+def as_if_its_writer_died(library_path, transcript_id: int) -> None:
+    """Make a running transcript's owner a process that is gone, as after a crash."""
+    with sqlite3.connect(library_path) as db:
+        db.execute("UPDATE transcripts SET owner_pid = ? WHERE id = ?", (2**22 + 7, transcript_id))

@@ -2,11 +2,11 @@
 task record and the job thread."""
 
 import os
-import sqlite3
 import threading
 
 import numpy as np
 import pytest
+from helpers import as_if_its_writer_died
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
@@ -137,8 +137,7 @@ def test_history_lists_library_rows_and_marks_unfinished(qtbot, data_dir):
                                    "int8", 60.0)
     library.add_segment(cut, Segment(0.0, 2.0, " first words"))
     assert (data_dir / "library.sqlite3").exists()
-    with sqlite3.connect(data_dir / "library.sqlite3") as db:  # the process that wrote it died
-        db.execute("UPDATE transcripts SET owner_pid = ? WHERE id = ?", (2**22 + 7, cut))
+    as_if_its_writer_died(data_dir / "library.sqlite3", cut)
     assert Library().recover_interrupted() == 1  # as at the next start after a crash
 
     history = HistoryList()

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers import HELLO
+from helpers import HELLO, as_if_its_writer_died
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from window_helpers import WAIT_MS, drop_files, finished, rows
@@ -133,6 +133,7 @@ def test_app_main_recovers_interrupted_rows_and_applies_the_limit(qtbot, data_di
     library = Library()
     stuck = library.begin_transcript("/audio/crash.wav", "whisper-tiny.en", "ctranslate2",
                                      "int8", 9.0)
+    as_if_its_writer_died(library.path, stuck)
     seen = {}
 
     def close_window():

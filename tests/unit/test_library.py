@@ -17,6 +17,7 @@ from pathlib import Path
 import platformdirs
 import psutil
 import pytest
+from helpers import as_if_its_writer_died
 
 from grym_desktop.errors import GrymError
 from grym_desktop.store.library import Library, default_library_path
@@ -166,8 +167,7 @@ def test_recover_marks_only_running_transcripts_incomplete(lib):
     lib.finish_transcript(done, _transcript())
     failed = _begin(lib)
     lib.fail_transcript(failed, "Could not decode the file.")
-    with sqlite3.connect(lib.path) as db:  # its process is gone
-        db.execute("UPDATE transcripts SET owner_pid = ? WHERE id = ?", (2**22 + 7, running))
+    as_if_its_writer_died(lib.path, running)
 
     assert lib.recover_interrupted() == 1
     status = {s.id: s.status for s in lib.list_transcripts()}
