@@ -128,13 +128,18 @@ def take_samples(chunks: Iterator[np.ndarray], samples: int) -> Iterator[np.ndar
 def read_spans(
     path: str | Path, scan: AudioScan, spans: list[tuple[float, float]]
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """(start, samples) of each (start, end) span in seconds, in one more pass over the file.
+    """(start, samples) of each (start, end) span in seconds, in one more pass over the file
+    that stops after the last span.
 
     Spans must be in time order and not overlap; only one span is held at a time.
     """
     wanted = [(round(s * SAMPLE_RATE), round(e * SAMPLE_RATE)) for s, e in spans]
+    if not wanted:  # nothing to read: no pass over the file at all
+        return
     position, parts, index = 0, [], 0
     for chunk in decoded_chunks(path, scan):
+        if index == len(wanted):  # the last span is read: the rest of the file is not
+            return
         end_of_chunk = position + len(chunk)
         while index < len(wanted) and wanted[index][0] < end_of_chunk:
             first, stop = wanted[index]

@@ -37,13 +37,18 @@ def running(process: psutil.Process) -> bool:
         return False
 
 
-def test_the_host_exits_within_a_second_of_its_cli_being_killed(tmp_path):
+def transcribing(tmp_path) -> subprocess.Popen:
+    """`grym-desktop transcribe` started on 40 spoken sentences (a minute and a half)."""
     sentence = load_audio(DATA / "sentence.ogg")
     pause = np.zeros(SAMPLE_RATE, np.float32)
     path = tmp_path / "long.wav"
     sf.write(path, np.concatenate([sentence, pause] * 40), SAMPLE_RATE, subtype="PCM_16")
-    cli = subprocess.Popen([sys.executable, "-m", "grym_desktop", "transcribe", str(path)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen([sys.executable, "-m", "grym_desktop", "transcribe", str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_the_host_exits_within_a_second_of_its_cli_being_killed(tmp_path):
+    cli = transcribing(tmp_path)
     try:
         host = busy_host(cli)
         cli.kill()
@@ -58,12 +63,7 @@ def test_the_host_exits_within_a_second_of_its_cli_being_killed(tmp_path):
 
 
 def test_a_stopped_host_is_killed_and_reported_within_ten_seconds(tmp_path):
-    sentence = load_audio(DATA / "sentence.ogg")
-    pause = np.zeros(SAMPLE_RATE, np.float32)
-    path = tmp_path / "long.wav"
-    sf.write(path, np.concatenate([sentence, pause] * 40), SAMPLE_RATE, subtype="PCM_16")
-    cli = subprocess.Popen([sys.executable, "-m", "grym_desktop", "transcribe", str(path)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cli = transcribing(tmp_path)
     try:
         host = busy_host(cli)
         host.suspend()  # SIGSTOP: alive but silent
