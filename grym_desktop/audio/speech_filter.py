@@ -75,21 +75,27 @@ class SpeechFilter:
 
     def unheard(self, segments: list[Segment], min_seconds: float = MIN_UNHEARD,
                 pad: float = UNHEARD_PAD) -> list[tuple[float, float]]:
-        """(start, end) of each run of speech, widened by `pad`, with no word of `segments`
-        in it or within the margin of it.
+        """(start, end) of each run of speech, widened by `pad`, that no word of `segments`
+        was heard in.
 
         Whisper decoding a whole file sometimes steps over a sentence after a long pause;
-        these are the places to listen to again. Speech next to heard words is left alone
-        (its words are there, timed a little off), as are runs shorter than min_seconds.
+        these are the places to listen to again. A word counts for the run it lies in or
+        within the margin of (its words are there, timed a little off), unless it is a
+        segment's first or last word and its neighbour lies in another run: when Whisper
+        skips a sentence it stretches the next one back over it, and that one word is all
+        that lands there. Runs shorter than min_seconds are left alone.
         """
-        middles = np.sort(np.array([(w.start + w.end) / 2 for s in segments
-                                    for w in (s.words or [s])]))
+        heard: set[int] = set()
+        for segment in segments:
+            words = segment.words or [segment]
+            runs = self._run_of(np.array([(w.start + w.end) / 2 for w in words]))
+            heard.update(int(run) for k, run in enumerate(runs)
+                         if run >= 0 and not _spilled_over(runs, k))
         spans: list[tuple[float, float]] = []
-        for first, stop in zip(self._run_starts.tolist(), self._run_stops.tolist(), strict=True):
+        for i, (first, stop) in enumerate(zip(self._run_starts.tolist(),
+                                              self._run_stops.tolist(), strict=True)):
             start, end = first * FRAME_SECONDS, stop * FRAME_SECONDS
-            heard = (np.searchsorted(middles, end + self.margin)
-                     - np.searchsorted(middles, start - self.margin))
-            if heard or end - start < min_seconds:
+            if i in heard or end - start < min_seconds:
                 continue
             start = max(0.0, start - pad)
             end = min(len(self._speech) * FRAME_SECONDS, end + pad)
@@ -98,6 +104,21 @@ class SpeechFilter:
             else:
                 spans.append((start, end))
         return spans
+
+    def _run_of(self, times: np.ndarray) -> np.ndarray:
+        """Index of the run of speech each time lies in or within the margin of (the nearest
+        one), or -1 where no run is that close."""
+        count = len(self._run_starts)
+        if not count:
+            return np.full(len(times), -1)
+        starts = self._run_starts * FRAME_SECONDS
+        stops = self._run_stops * FRAME_SECONDS
+        before = np.searchsorted(starts, times, side="right") - 1
+        after = before + 1
+        to_before = np.where(before >= 0, np.maximum(0.0, times - stops[before.clip(0)]), np.inf)
+        to_after = np.where(after < count, starts[after.clip(max=count - 1)] - times, np.inf)
+        nearest = np.where(to_before <= to_after, before, after)
+        return np.where(np.minimum(to_before, to_after) <= self.margin, nearest, -1)
 
     def _runs(self) -> list[tuple[int, int]]:
         """(first, stop) frames of each run of speech, runs closer than WORD_GAP joined."""
@@ -144,6 +165,14 @@ def only_new_words(segment: Segment, heard: list[Segment]) -> Segment | None:
         return segment
     return replace(segment, start=words[0].start, end=words[-1].end,
                    text="".join(w.word for w in words), words=words)
+
+
+def _spilled_over(runs: np.ndarray, k: int) -> bool:
+    """True when word k is the first or last of its segment and its neighbour lies in
+    another run of speech."""
+    if len(runs) < 2:
+        return False
+    return bool((k == 0 and runs[1] != runs[0]) or (k == len(runs) - 1 and runs[-2] != runs[-1]))
 
 
 def _spread(words: list[Word], start: float, end: float) -> list[Word]:

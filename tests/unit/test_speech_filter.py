@@ -95,3 +95,17 @@ def test_unheard_spans_that_touch_are_joined_and_stay_inside_the_file():
     spans = f.unheard([], min_seconds=0.5, pad=0.5)
     assert spans[0][0] == 0.0 and round(spans[0][1], 1) == 4.5
     assert round(spans[-1][1], 2) <= 10.0
+
+
+def test_speech_only_the_next_sentence_spills_into_is_unheard():
+    # Whisper skipped "five five" (6-7.5) and stretched the next sentence back over it:
+    # its first word "One" lands there alone, the rest where it was said (9-12).
+    f = SpeechFilter(probabilities(20, [(1, 3), (6, 7.5), (9, 12)]))
+    heard = [segment((1.2, 2.8, " go forward")),
+             segment((7.3, 7.5, " One"), (7.5, 10.8, " two"), (10.8, 11.8, " three."))]
+    spans = f.unheard(heard, min_seconds=0.5, pad=0.5)
+    assert [(round(a, 1), round(b, 1)) for a, b in spans] == [(5.5, 8.0)]
+    # The same word with its neighbour beside it is heard there.
+    heard[1] = segment((7.3, 7.5, " One"), (7.5, 7.6, " two"), (9.8, 10.8, " three"),
+                       (10.8, 11.8, " four."))
+    assert f.unheard(heard, min_seconds=0.5, pad=0.5) == []
