@@ -78,3 +78,19 @@ def test_a_stopped_host_is_killed_and_reported_within_ten_seconds(tmp_path):
     [line] = stderr.strip().splitlines()
     assert "stopped responding" in line
     assert not running(host), "the stopped host was killed"
+
+
+def test_a_host_that_dies_is_one_sentence_on_stderr(tmp_path):
+    # Nothing may follow the sentence: no leaked-semaphore warning from multiprocessing's
+    # resource tracker, no traceback of the dead host.
+    cli = transcribing(tmp_path)
+    try:
+        host = busy_host(cli)
+        host.kill()
+        _, stderr = cli.communicate(timeout=60)
+    finally:
+        cli.kill()
+        cli.wait()
+    assert cli.returncode != 0
+    [line] = stderr.strip().splitlines()
+    assert line.startswith("grym-desktop: ") and "model host" in line, line
