@@ -426,7 +426,16 @@ class ConvertedSource(ModelSource):
         return Status("not installed", None, 0, "converted on first use from the bundled model")
 
     def resolve(self) -> Path:
-        return convert_bundled_tiny_en()
+        """The converted folder, made now on first use; what was made is recorded, so a
+        later change to it is noticed before a load (models/integrity.py)."""
+        made_now = not self.status().installed
+        folder = convert_bundled_tiny_en()
+        if made_now or read_record(self.spec) is None:
+            write_record(self.spec, CONVERTED, None, {
+                p.name: {"size": p.stat().st_size, "sha256": file_digest(p), "etag": None}
+                for p in sorted(folder.iterdir()) if p.is_file()
+            })
+        return folder
 
     def verify(self) -> list[str] | None:
         return None  # made here from the verified bundled model; no published digests

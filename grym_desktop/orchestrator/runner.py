@@ -38,7 +38,7 @@ from grym_desktop.memory.guard import check_load
 from grym_desktop.memory.limits import format_size, format_sizes
 from grym_desktop.memory.state import HOST_BASELINE_BYTES, MemoryState, read_state
 from grym_desktop.memory.watchdog import Watchdog
-from grym_desktop.models import sources
+from grym_desktop.models import integrity
 from grym_desktop.models.catalog import DEFAULT_MODEL, ModelSpec, get_spec
 from grym_desktop.models.footprint import estimate_for
 from grym_desktop.options import DecodeOptions
@@ -334,10 +334,11 @@ class Orchestrator:
         if restarted:
             self.on_event(ev.HostRestarted(pid, "the previous model host had stopped"))
         self.watchdog.watch(pid)
+        model_dir = integrity.checked_folder(spec)
         self.on_event(ev.ModelLoading(spec.id, the_plan.precision, the_plan.estimate.total_bytes))
         result = self.call(
             "load",
-            {"engine": spec.engine, "model_id": spec.id, "model_dir": str(sources.resolve(spec)),
+            {"engine": spec.engine, "model_id": spec.id, "model_dir": str(model_dir),
              "precision": the_plan.precision},
             timeout=300,
         )
