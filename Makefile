@@ -18,7 +18,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check grym_desktop tests bench
 	$(BIN)/lint-imports
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs --durations=10
 
 test-sequential test-profile test-memory: test-%: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs -m $*

@@ -1,4 +1,5 @@
-"""The watchdog: a daemon thread in the parent that kills the model host above the limit."""
+"""The watchdog: a daemon thread in the parent that kills the model host when the app (the
+parent itself plus the host) is above the limit."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import psutil
 
 
 class Watchdog:
-    """Samples the watched process's RSS every `interval` seconds and SIGKILLs it above the limit.
+    """Every `interval` seconds, samples the RSS of the watched process (the model host) and of
+    the process the watchdog runs in (the window or the CLI), and SIGKILLs the watched one when
+    their sum is above the limit: the limit is the whole app's.
 
-    on_kill(pid, rss) runs on the watchdog thread, once per kill; after a kill nothing is watched
-    until the next watch().
+    on_kill(pid, app_rss) runs on the watchdog thread, once per kill; after a kill nothing is
+    watched until the next watch().
     """
 
     def __init__(
@@ -25,9 +28,11 @@ class Watchdog:
         self._interval = interval
         self._on_kill = on_kill
         self._lock = threading.Lock()
+        self._owner = psutil.Process()
         self._process: psutil.Process | None = None
         self._peak = 0
-        self._killed: tuple[int, int] | None = None
+        self._peak_app = 0
+        self._killed: tuple[int, int, int] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -46,9 +51,15 @@ class Watchdog:
                 )
                 self._thread.start()
 
+    @property
+    def watched_pid(self) -> int | None:
+        """The pid being watched; None before the first watch() and after a kill."""
+        process = self._process
+        return None if process is None else process.pid
+
     def reset_peak(self) -> None:
         with self._lock:
-            self._peak = 0
+            self._peak = self._peak_app = 0
 
     @property
     def peak_rss(self) -> int:
@@ -56,8 +67,13 @@ class Watchdog:
         return self._peak
 
     @property
-    def killed(self) -> tuple[int, int] | None:
-        """(pid, rss) of the last kill, or None."""
+    def peak_app_rss(self) -> int:
+        """Highest RSS seen of the app (the watched process and this one) since reset_peak()."""
+        return self._peak_app
+
+    @property
+    def killed(self) -> tuple[int, int, int] | None:
+        """(pid, app RSS, watched process's RSS) of the last kill, or None."""
         return self._killed
 
     @property
@@ -82,14 +98,16 @@ class Watchdog:
                     rss = process.memory_info().rss
                 except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
                     continue
+                app_rss = rss + self._owner.memory_info().rss
                 self._peak = max(self._peak, rss)
-                if rss <= self._limit:
+                self._peak_app = max(self._peak_app, app_rss)
+                if app_rss <= self._limit:
                     continue
                 try:
                     process.kill()  # psutil refuses if the pid now belongs to another process
                 except psutil.NoSuchProcess:
                     continue
                 self._process = None
-                self._killed = (process.pid, rss)
+                self._killed = (process.pid, app_rss, rss)
             if self._on_kill is not None:
-                self._on_kill(process.pid, rss)
+                self._on_kill(process.pid, app_rss)

@@ -295,10 +295,11 @@ class Orchestrator:
             return TaskCancelledError("Cancelled; the model host was stopped.")
         killed = self.watchdog.killed
         if killed is not None:
-            _pid, rss = killed
-            reached, limit = format_sizes(rss, self.watchdog.limit)
+            _pid, app_rss, host_rss = killed
+            reached, limit = format_sizes(app_rss, self.watchdog.limit)
             return MemoryLimitExceededError(
-                f"The model host reached {reached}, above the {limit} limit, and was stopped."
+                f"The app reached {reached} (the model host {format_size(host_rss)} of it), "
+                f"above the {limit} limit, and the model host was stopped."
             )
         return exc
 
@@ -361,6 +362,9 @@ class Orchestrator:
         timeout: float | None = CALL_TIMEOUT,
     ) -> dict[str, Any]:
         """Run one host operation on the loaded model; a host that died raises what killed it."""
+        pid = self.host.ensure_started()
+        if self.watchdog.watched_pid != pid:  # a host that died is replaced, never unwatched
+            self.watchdog.watch(pid)
         try:
             return self.host.call(op, args, on_event=on_event, timeout=timeout)
         except (ProtocolError, HostTimeoutError):  # the client stopped a broken or hung host

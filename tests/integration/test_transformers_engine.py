@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -134,6 +135,27 @@ def test_safetensors_only_and_no_remote_code(host, tiny_en, tmp_path):
     (remote / "model.safetensors").write_bytes((tiny_en / "model.safetensors").read_bytes()[:64])
     with pytest.raises(ModelMissingError, match="EvilSpeechModel is not supported"):
         load(host, remote)
+
+
+def test_a_tokenizer_or_feature_extractor_naming_code_never_runs_it(host, tiny_en, tmp_path):
+    # Real weights, with the tokenizer and feature extractor configs pointing at code in the
+    # folder (auto_map), as a hostile download could: the code must never be imported.
+    folder = tmp_path / "auto-map"
+    shutil.copytree(tiny_en, folder)
+    marker = tmp_path / "the code ran"
+    (folder / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\n"
+                                    "class Evil:\n    pass\n")
+    for name, key in (("tokenizer_config.json", "AutoTokenizer"),
+                      ("preprocessor_config.json", "AutoFeatureExtractor")):
+        config = json.loads((folder / name).read_text())
+        config["auto_map"] = {key: ["evil.Evil", None] if key == "AutoTokenizer"
+                              else "evil.Evil"}
+        (folder / name).write_text(json.dumps(config))
+    try:
+        load(host, folder)
+    except ModelMissingError:
+        pass  # refusing the folder is as good as ignoring the code
+    assert not marker.exists(), "code named by a model folder was run"
 
 
 @pytest.fixture(scope="module")
