@@ -71,8 +71,18 @@ def render(t: Transcript, fmt: str) -> str:
 
 def write(t: Transcript, fmt: str, directory: Path) -> Path:
     """Write <stem of t.file>.<fmt> into directory atomically and return its path."""
+    return write_to(t, fmt, Path(directory) / default_name(t, fmt))
+
+
+def default_name(t: Transcript, fmt: str) -> str:
+    """The file name an export proposes: the audio file's stem with the format's suffix."""
+    return f"{Path(t.file).stem or 'transcript'}.{fmt}"
+
+
+def write_to(t: Transcript, fmt: str, target: Path) -> Path:
+    """Write the transcript as fmt to target atomically (replacing it) and return its path."""
     text = render(t, fmt)
-    target = Path(directory) / f"{Path(t.file).stem or 'transcript'}.{fmt}"
+    target = Path(target)
     try:
         write_atomically(target, text)
     except OSError as exc:

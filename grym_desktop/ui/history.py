@@ -28,7 +28,7 @@ def history_text(row: TranscriptSummary) -> str:
 
 
 class HistoryList(QListWidget):
-    """Emits transcript_chosen(id) on double-click."""
+    """Emits transcript_chosen(id) when a row is clicked (one click opens it)."""
 
     transcript_chosen = Signal(int)
 
@@ -36,7 +36,7 @@ class HistoryList(QListWidget):
         super().__init__(parent)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.itemDoubleClicked.connect(
+        self.itemClicked.connect(
             lambda item: self.transcript_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
         )
 

@@ -186,6 +186,11 @@ class LivePanel(QWidget):
         if self.device_box.count() == 0:
             self.device_box.addItem("No microphone found", None)
 
+    def device_names(self) -> list[str]:
+        """The microphones in the input list (not the replayed files)."""
+        names = (self.device_box.itemData(i) for i in range(self.device_box.count()))
+        return [n for n in names if n and not str(n).startswith(FILE_PREFIX)]
+
     def use_file(self, path: str | Path, realtime: bool = True) -> None:
         """Choose a file replayed as a microphone (at real time, or as fast as decoded)."""
         text = f"{FILE_PREFIX}{Path(path).name}"

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtGui import QAction, QColor, QFont, QFontDatabase, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -41,7 +40,9 @@ from grym_desktop.ui.live_panel import LivePanel
 from grym_desktop.ui.memory_chart import MemoryChart
 from grym_desktop.ui.memory_panel import MemoryPanel
 from grym_desktop.ui.model_manager import ModelManager
-from grym_desktop.ui.widgets import ExportRow, transcribe_models
+from grym_desktop.ui.model_picker import ModelPicker
+from grym_desktop.ui.settings_dialog import SettingsDialog, transcribe_choices
+from grym_desktop.ui.widgets import ElidedLabel, ExportRow, transcribe_models
 from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord
 
 STATUS_COLOURS = {
@@ -84,6 +85,10 @@ class MainWindow(QMainWindow):
         self.running_id: int | None = None
         self.shown: Transcript | None = None  # what the transcript view holds
         self.shown_task_id: int | None = None
+        # True while the view follows the queue (each new file as it is transcribed); False
+        # once the user opens a transcript, which then stays until they choose another.
+        self.following = True
+        self.running_segments: list[Segment] = []  # of the running task, shown or not
         self.model_manager: ModelManager | None = None
         self.host_pid = 0
 
@@ -111,10 +116,12 @@ class MainWindow(QMainWindow):
         self.live_dock = QDockWidget("Live", self)
         self.live_dock.setObjectName("live")
         self.live_dock.setWidget(self.live_panel)
-        # Movable and floatable but not closable: there is no menu to bring it back.
+        # Closable: View ▸ Live brings it back; closed, it takes no room.
         self.live_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+                                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                                   | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.live_dock)
+        self._build_menus()
         self._restore_settings()
         self.live_panel.saved.connect(lambda _transcript: self.refresh_history())
 
@@ -137,18 +144,13 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.drop_zone = DropZone()
         self.drop_zone.files_dropped.connect(self.add_files)
-        self.model_box = QComboBox()
-        self.model_box.addItems(transcribe_models())
+        self.model_box = ModelPicker(self.limit_bytes)  # installed first; offers downloads
         model_row = QHBoxLayout()
         model_row.addWidget(QLabel("Model"))
         model_row.addWidget(self.model_box, 1)
         self.models_button = QPushButton("Models…")
         self.models_button.clicked.connect(self.open_model_manager)
         model_row.addWidget(self.models_button)
-        self.fallback_button = QPushButton("Fallback…")
-        self.fallback_button.setToolTip("Models to try when the chosen one cannot run")
-        self.fallback_button.clicked.connect(self.edit_fallback_chain)
-        model_row.addWidget(self.fallback_button)
 
         self.queue = QTreeWidget()
         self.queue.setHeaderLabels(["File", "Status"])
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
 
         self.history = HistoryList()
         self.history.transcript_chosen.connect(self.open_history_item)
+        self.queue.itemClicked.connect(self.open_queue_row)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -193,8 +196,10 @@ class MainWindow(QMainWindow):
         lv.addWidget(_heading("History"))
         lv.addWidget(self.history, 1)
 
-        self.transcript_title = QLabel("No transcript yet")
-        self.transcript_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.transcript_title = ElidedLabel("No transcript yet")
+        bold = self.transcript_title.font()
+        bold.setBold(True)
+        self.transcript_title.setFont(bold)
         self.transcript_view = QPlainTextEdit()
         self.transcript_view.setReadOnly(True)
         self.transcript_view.setPlaceholderText("Segments appear here as they are transcribed.")
@@ -221,7 +226,7 @@ class MainWindow(QMainWindow):
         tv.addWidget(self.transcript_view)
 
         self.chart = MemoryChart()
-        bottom = QWidget()
+        bottom = self.memory_box = QWidget()
         bv = QVBoxLayout(bottom)
         bv.setContentsMargins(4, 4, 8, 8)
         bv.addWidget(_heading("Memory"))
@@ -239,11 +244,80 @@ class MainWindow(QMainWindow):
         self.main_split.setSizes([420, 860])
         self.setCentralWidget(self.main_split)
 
-        self.model_label = QLabel("Model: none loaded")
-        self.pressure_label = QLabel("Memory: –")
+        right = Qt.TextElideMode.ElideRight
+        self.model_label = ElidedLabel("Model: none loaded", mode=right)
+        self.pressure_label = ElidedLabel("Memory: –", mode=right)
         for label in (self.model_label, self.pressure_label):
             label.setContentsMargins(10, 0, 10, 0)
             self.statusBar().addPermanentWidget(label)
+
+    def _build_menus(self) -> None:
+        """File, Edit, View, Models and Help, with the usual shortcuts."""
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Open files…", self.drop_zone.open_files, QKeySequence.Open)
+        self._action(file_menu, "&Export transcript…", self.export_row.choose_file, "Ctrl+E")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
+        edit_menu = bar.addMenu("&Edit")
+        self._action(edit_menu, "&Find in transcript…", self.find_in_transcript, QKeySequence.Find)
+        edit_menu.addSeparator()
+        self._action(edit_menu, "&Settings…", self.open_settings, "Ctrl+,")
+        view_menu = bar.addMenu("&View")
+        live = self.live_dock.toggleViewAction()
+        live.setText("&Live microphone")
+        live.setShortcut(QKeySequence("Ctrl+L"))
+        view_menu.addAction(live)
+        self._action(view_menu, "Start/stop &recording", self.toggle_recording, "Ctrl+R")
+        memory = self._action(view_menu, "&Memory chart", self.memory_box.setVisible, "Ctrl+M")
+        memory.setCheckable(True)
+        memory.setChecked(True)
+        models_menu = bar.addMenu("&Models")
+        self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
+        self._action(models_menu, "&Fallback models…", self.edit_fallback_chain)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About grym-desktop", self.show_about)
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda checked=False: slot(checked) if action.isCheckable()
+                                 else slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def open_settings(self) -> SettingsDialog:
+        """The Settings dialog; a new memory limit applies at once."""
+        dialog = SettingsDialog(self.settings, self.live_panel.device_names(), self.limit_bytes,
+                                self)
+        dialog.accepted.connect(lambda: self.set_limit(dialog.limit_bytes))
+        dialog.open()
+        return dialog
+
+    def set_limit(self, limit_bytes: int) -> None:
+        """Use a new memory limit now: the guard, the watchdog and the memory chart."""
+        self.limit_bytes = limit_bytes
+        self.worker.set_limit(limit_bytes)
+        if self.model_manager is not None:
+            self.model_manager.limit_bytes = limit_bytes
+        self.refresh_memory_state()
+
+    def toggle_recording(self) -> None:
+        """Start or stop the live session, showing the Live dock if it was closed."""
+        self.live_dock.show()
+        self.live_panel.toggle()
+
+    def find_in_transcript(self) -> None:
+        text, ok = QInputDialog.getText(self, "Find", "Find in the transcript:")
+        if ok and text and not self.transcript_view.find(text):
+            self.transcript_view.moveCursor(QTextCursor.MoveOperation.Start)
+            if not self.transcript_view.find(text):
+                self.statusBar().showMessage(f"“{text}” is not in this transcript.", 5000)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About grym-desktop",
+                          "grym-desktop: local audio transcription under a memory governor.\n"
+                          "Every model runs on this machine; nothing is sent anywhere.")
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -252,7 +326,9 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.live_dock], [170], Qt.Orientation.Vertical)
         state = self.settings.value("window/state")
         if state is not None:
-            self.restoreState(state)  # where the Live dock was, docked or floating
+            self.restoreState(state)  # where the Live dock was, docked or floating, or closed
+        elif not self.live_panel.device_names():
+            self.live_dock.hide()  # no microphone: Live takes no room until View ▸ Live
         model = self.settings.value("model")
         if model and self.model_box.findText(model) >= 0:
             self.model_box.setCurrentText(model)
@@ -268,7 +344,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("model", self.model_box.currentText())
+        self.settings.setValue("model", self.model_box.current_model_id())
         self.settings.sync()
         self.memory_panel.stop()
         self.state_timer.stop()
@@ -294,7 +370,9 @@ class MainWindow(QMainWindow):
         if paths:
             self.settings.setValue("open_dir", str(Path(paths[-1]).parent))
             self.drop_zone.start_dir = str(Path(paths[-1]).parent)
-        self.worker.enqueue(list(paths), self.model_box.currentText())
+        choices = transcribe_choices(self.settings)
+        self.worker.enqueue(list(paths), self.model_box.current_model_id(),
+                            options=choices.options, precision=choices.precision)
 
     def cancel_running(self) -> None:
         if self.running_id is not None:
@@ -315,12 +393,26 @@ class MainWindow(QMainWindow):
             del self.rows[task_id], self.tasks[task_id]
 
     def open_history_item(self, transcript_id: int) -> None:
+        """Show a past transcript; it stays on screen while the queue runs on."""
         try:
             transcript = self.library.load_transcript(transcript_id)
         except GrymError as exc:
             self.statusBar().showMessage(first_line(str(exc)))
             return
+        self.following = False
         self.show_transcript(transcript)
+
+    def open_queue_row(self, item: QTreeWidgetItem) -> None:
+        """One click on a row: a finished file's transcript, or the running file followed live."""
+        record = self.tasks.get(item.data(0, Qt.ItemDataRole.UserRole))
+        if record is None:
+            return
+        if record.id == self.running_id:
+            self.following = True
+            self._show_running(record)
+        elif record.transcript is not None:
+            self.following = False
+            self.show_transcript(record.transcript, record.id)
 
     # -- views ---------------------------------------------------------------------------
 
@@ -330,10 +422,7 @@ class MainWindow(QMainWindow):
         self.transcript_view.setPlainText("\n".join(segment_line(s) for s in transcript.segments))
         note = "" if transcript.complete else " · incomplete"
         self.transcript_title.setText(
-            f"<b>{escape(Path(transcript.file).name)}</b> · {transcript.model} · "
-            f"{transcript.precision}"
-            f"{note}"
-        )
+            f"{Path(transcript.file).name} · {transcript.model} · {transcript.precision}{note}")
         self.export_row.set_transcript(transcript)
         self.show_fallback(transcript.fallback, transcript.warnings)
 
@@ -402,7 +491,8 @@ class MainWindow(QMainWindow):
         # Its retry is a new task; this one stays in the queue as failed.
         self.tasks[record.id] = replace(record, status=Status.FAILED)
         self.override_button.setEnabled(bool(self.refused_tasks()))
-        self.worker.enqueue([request.path], request.model_id, override_memory=True)
+        self.worker.enqueue([request.path], request.model_id, override_memory=True,
+                            options=request.options, precision=request.precision)
 
     def edit_fallback_chain(self) -> None:
         try:
@@ -415,7 +505,8 @@ class MainWindow(QMainWindow):
             edited = dialog.edited()
             save_settings(edited)
             self.worker.set_settings(edited)
-            chain = " → ".join(fallback_chain("transcribe", self.model_box.currentText(), edited))
+            model_id = self.model_box.current_model_id()
+            chain = " → ".join(fallback_chain("transcribe", model_id, edited))
             self.statusBar().showMessage(f"Fallback chain: {chain}.", 8000)
 
     # -- worker signals ------------------------------------------------------------------
@@ -435,13 +526,21 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat(f"{name}: %p%")
+        self.running_segments = []
+        if self.following:
+            self._show_running(record)
+        else:
+            self.statusBar().showMessage(f"Transcribing {name}: click its row to watch it.", 8000)
+        self.chart.add_marker("start", f"start {short_name(record.path)}")
+
+    def _show_running(self, record: TaskRecord) -> None:
+        """The running task in the transcript view, with the segments it has so far."""
         self.shown = None
         self.shown_task_id = record.id
         self.export_row.set_transcript(None)
-        self.transcript_view.clear()
+        self.transcript_view.setPlainText("\n".join(map(segment_line, self.running_segments)))
         self.fallback_label.hide()
-        self.transcript_title.setText(f"<b>{escape(name)}</b> · transcribing…")
-        self.chart.add_marker("start", f"start {short_name(record.path)}")
+        self.transcript_title.setText(f"{Path(record.path).name} · transcribing…")
 
     def on_progress(self, task_id: int, fraction: float) -> None:
         if task_id != self.running_id:
@@ -450,6 +549,8 @@ class MainWindow(QMainWindow):
         self.progress_bar.setValue(int(fraction * 1000))
 
     def on_segment_added(self, task_id: int, segment: Segment) -> None:
+        if task_id == self.running_id:
+            self.running_segments.append(segment)
         if task_id == self.shown_task_id and self.shown is None:
             self.transcript_view.appendPlainText(segment_line(segment))
 
@@ -458,10 +559,13 @@ class MainWindow(QMainWindow):
         self._task_ended(record.id)
         words = f"{len(transcript.segments)} segment{'s' * (len(transcript.segments) != 1)}"
         self._show_record(record, f"done · {words}")
+        name = Path(transcript.file).name
         if record.id == self.shown_task_id:
             self.show_transcript(transcript, record.id)
+            self.statusBar().showMessage(f"Transcribed {name}.", 8000)
+        else:  # the user is reading another transcript: say so, replace nothing
+            self.statusBar().showMessage(f"Transcribed {name}: click its row to open it.", 8000)
         self.chart.add_marker("end", "end")
-        self.statusBar().showMessage(f"Transcribed {Path(transcript.file).name}.", 8000)
         self.refresh_history()
 
     def on_task_failed(self, record: TaskRecord) -> None:
@@ -480,7 +584,7 @@ class MainWindow(QMainWindow):
         if record.status == Status.REFUSED:
             self.override_button.setEnabled(True)
         if record.id == self.shown_task_id and self.shown is None:
-            self.transcript_title.setText(f"<b>{escape(name)}</b> · {escape(status)}")
+            self.transcript_title.setText(f"{name} · {status}")
         self.refresh_history()
 
     def _task_ended(self, task_id: int) -> None:

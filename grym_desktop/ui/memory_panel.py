@@ -1,7 +1,8 @@
 """The Memory panel: the live chart and the profiler's report of this session, exportable as JSON.
 
 The panel's timer takes each sample once, keeps it in the session's Profiler and plots it, so the
-chart and the report see the same samples.
+chart and the report see the same samples. The report reads in plain sentences first (leak,
+steadiness, peak against the limit); the profiler's figures sit behind a "Details" toggle.
 """
 
 from __future__ import annotations
@@ -15,25 +16,87 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from grym_desktop.memory.limits import format_size
-from grym_desktop.memory.profiler import Profiler, ProfileReport, gc_sentence, leak_sentence
+from grym_desktop.memory.profiler import (
+    Leak,
+    Profiler,
+    ProfileReport,
+    gc_sentence,
+    leak_sentence,
+)
 from grym_desktop.ui.memory_chart import MemoryChart
 
 if TYPE_CHECKING:  # only for the hints: the panel works without the orchestrator loaded
     from grym_desktop.ui.worker import ModelWorker, TaskRecord
 
-ROWS = ("Peak", "Trend", "Leak", "GC", "Estimate")
+ROWS = ("Peak", "Trend", "Leak", "GC", "Estimate")  # keys of the details' values
+ROW_WORDS = {  # what each detail row is called on screen
+    "Peak": "Peak by process",
+    "Trend": "Trend",
+    "Leak": "Leak cycles",
+    "GC": "Returned at unload (GC)",
+    "Estimate": "Estimate error",
+}
+STEADY_BYTES_PER_MIN = 8 * 1024**2  # a trend smaller than this reads as steady
+
+
+def leak_words(leak: Leak) -> str:
+    """The leak verdict in a plain sentence."""
+    loads = f"{leak.cycles} load{'s' * (leak.cycles != 1)}"
+    if leak.verdict == "leak":
+        kept = format_size(int(leak.retained_per_cycle or 0))
+        return f"Leak found: about {kept} stays in memory after each unload, over {loads}."
+    if leak.verdict == "no leak":
+        return f"No leak found over {loads}."
+    return "Too early to check for leaks: a model has to be loaded and unloaded twice."
+
+
+def trend_words(report: ProfileReport) -> str:
+    """Whether memory is steady, worded to alarm only when the leak check found a leak.
+
+    A rise right after a model load is normal, so without a leak verdict it is told neutrally.
+    """
+    trend = report.trend["app_bytes_per_min"]
+    if report.leak.verdict == "leak" and trend and trend > 0:
+        return f"Memory keeps growing, about {format_size(int(trend))} a minute."
+    if trend is None or abs(trend) < STEADY_BYTES_PER_MIN:
+        return "Memory is steady."
+    kinds = {marker.kind for marker in report.markers}
+    if trend > 0:
+        if kinds & {"load", "start"}:
+            return "Memory went up as a model loaded and work ran; that is expected."
+        return "Memory went up during this session."
+    if "unload" in kinds:
+        return "Memory went down as a model was unloaded."
+    return "Memory went down during this session."
+
+
+def peak_words(report: ProfileReport, limit: int) -> str:
+    """The app's highest use, and its share of the limit when the limit is known."""
+    peak = int(report.peak["app_rss"])
+    if not peak:
+        return "No measurement yet."
+    share = f", {peak / limit:.0%} of the {format_size(limit)} limit" if limit else ""
+    return f"Peak {format_size(peak)}{share}."
+
+
+def plain_summary(report: ProfileReport, limit: int) -> str:
+    """Three short sentences a person reads first: leak, steadiness, peak."""
+    return "\n".join((leak_words(report.leak), trend_words(report), peak_words(report, limit)))
 
 
 class MemoryPanel(QWidget):
-    """Live chart plus peak, trend, leak verdict, GC effectiveness and estimate error."""
+    """Live chart plus a plain summary of the profiler's report; its figures under "Details"."""
 
     def __init__(
         self, chart: MemoryChart | None = None, parent=None, interval_ms: int = 250,
@@ -46,29 +109,44 @@ class MemoryPanel(QWidget):
         self.last_report: ProfileReport | None = None
         self._loading: tuple[float, int] | None = None  # when the load began, its estimate
 
+        self.summary = QLabel("Measuring…")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolTip("The profiler's figures: trend, leak cycles, GC, estimates")
+        self.details_button.toggled.connect(self.show_details)
         self.values = {name: QLabel("–") for name in ROWS}
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name, label in self.values.items():
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(f"{name}:", label)
+        self.details = self._build_details()
+        self.details.hide()
         self.export_button = QPushButton("Export report…")
         self.export_button.setToolTip("Save the profiler's report of this session as JSON")
         self.export_button.clicked.connect(self.export_clicked)
+
         side = QVBoxLayout()
-        side.addLayout(form)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.summary)
+        side.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        side.addWidget(self.details)
         side.addStretch(1)
         side.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
         report = QWidget()
         report.setLayout(side)
-        report.setMinimumWidth(260)
-        report.setMaximumWidth(420)
+        scroll = QScrollArea()  # the opened details may be taller than the panel
+        scroll.setWidget(report)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(180)
+        scroll.setMaximumWidth(400)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.chart, 3)
-        layout.addWidget(report, 2)
+        layout.addWidget(scroll, 2)
 
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
@@ -76,6 +154,25 @@ class MemoryPanel(QWidget):
         self.report_timer = QTimer(self)
         self.report_timer.setInterval(report_ms)
         self.report_timer.timeout.connect(self.refresh_report)
+
+    def _build_details(self) -> QWidget:
+        """The technical figures, one row each, hidden until the user asks for them."""
+        form = QFormLayout()
+        form.setContentsMargins(12, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # the value under its name
+        for name, label in self.values.items():
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(f"{ROW_WORDS[name]}:", label)
+        details = QWidget()
+        details.setLayout(form)
+        return details
+
+    def show_details(self, shown: bool) -> None:
+        """Open or close the technical figures."""
+        self.details.setVisible(shown)
+        self.details_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def start(self, pid_source: Callable[[], int | None]) -> None:
         """Sample every interval; pid_source names the model host to measure (None: no host)."""
@@ -133,11 +230,13 @@ class MemoryPanel(QWidget):
     # -- report --------------------------------------------------------------------------
 
     def refresh_report(self) -> ProfileReport:
+        """Read the profiler's report: plain sentences first, the figures in the details."""
         report = self.profiler.report()
         self.last_report = report
+        self.summary.setText(plain_summary(report, self.chart.limit))
         peak, size = report.peak, format_size
         self.values["Peak"].setText(
-            f"app {size(peak['app_rss'])} (host {size(peak['host_rss'])}, window "
+            f"app {size(peak['app_rss'])} (model host {size(peak['host_rss'])}, window "
             f"{size(peak['gui_rss'])})")
         trend = report.trend["app_bytes_per_min"]
         self.values["Trend"].setText(

@@ -1,12 +1,14 @@
-"""The model manager window: every catalog model with its size on disk, memory per precision,
-a fits / does-not-fit badge against the current budget, and download / verify / remove."""
+"""The model manager window: every catalog model with its size, memory per precision, a fits /
+does-not-fit badge against the current budget, and download / verify / remove.
+
+Downloads run as a ModelJob, which the main window's model picker uses too."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -28,33 +30,144 @@ from grym_desktop.models.catalog import ModelSpec, add_local_model, load_catalog
 from grym_desktop.models.download import Progress, download_model
 from grym_desktop.ui.jobs import JobThread, failure_sentence
 
-COLUMNS = ("Model", "Engine", "State", "Size on disk", "Memory per precision", "Fits")
+COLUMNS = ("Model", "Engine", "State", "Size", "Memory per precision", "Fits")
+NAME, ENGINE, STATE, SIZE, MEMORY, FITS = range(len(COLUMNS))
 FITS_COLOURS = {True: "#1e7b34", False: "#b03a2e"}
+
+
+def size_text(row: overview.ModelRow) -> str:
+    """The Size cell: bytes on disk; for a model not on disk yet, what it will take.
+
+    A model installed as bundled parts has nothing of its own on disk until its first use
+    assembles it, so it shows the assembled size and says so instead of a bare dash.
+    """
+    on_disk, expected = row.status.size_on_disk, row.spec.download_bytes
+    if on_disk:
+        return format_size(on_disk)
+    if not expected:
+        return "–"
+    if row.status.installed:
+        return f"{format_size(expected)} once assembled"
+    return f"{format_size(expected)} to download"
+
+
+def fit_text(row: overview.ModelRow) -> str:
+    """The badge without its budget, which the window says once above the table:
+    'fits: 611 MiB in float32' or 'does not fit: needs 17.1 GiB in bfloat16'."""
+    return row.badge().rsplit(", budget ", 1)[0]
+
+
+def size_tooltip(row: overview.ModelRow) -> str:
+    """Where the Size cell's number comes from, in a sentence."""
+    if row.status.size_on_disk:
+        return f"On disk now ({row.status.where})."
+    if not row.spec.download_bytes:
+        return "The catalog does not list this model's size."
+    if row.status.installed:
+        return (f"Installed as {row.status.where}: the first use joins the parts into one "
+                "copy of this size in the app's data folder.")
+    return "The catalog's size of its files (rounded where the hub listing is)."
+
+
+class ModelJob(QObject):
+    """One download or verification on a thread of its own, reporting through Qt signals.
+
+    The Models window and the main window's model picker both download through it, so
+    progress, cancel and the sentences a person reads are the same in both.
+    """
+
+    # Emitted on the job's thread; Qt delivers them on the GUI thread to QObject receivers.
+    progress = Signal(object)  # Progress
+    succeeded = Signal(str)  # what a person reads
+    failed = Signal(str)
+
+    def __init__(self, doing: str, call: Callable[[Callable[[Progress], None]], str],
+                 cancel: threading.Event | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.doing = doing  # "Downloading whisper-small"
+        self._call = call
+        self._cancel = cancel or threading.Event()
+        self._thread: JobThread | None = None
+        # Connected before any receiver, so the thread has ended when they hear of it.
+        self.succeeded.connect(self._end)
+        self.failed.connect(self._end)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        self._thread = JobThread("grym-model-job")
+        self._thread.submit(self._run)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the job to stop; a download stops at its next chunk and reports failed."""
+        self._cancel.set()
+
+    def stop(self) -> None:
+        """Cancel and wait for the thread (a window closing)."""
+        self.cancel()
+        self._end()
+
+    def _run(self) -> None:
+        try:
+            message = self._call(self.progress.emit)
+        except Exception as exc:  # a thread must report, never die silently
+            self.failed.emit(failure_sentence(exc, self.doing))
+        else:
+            self.succeeded.emit(message)
+
+    def _end(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.stop()
+
+
+def download_job(spec: ModelSpec, limit_bytes: int, parent: QObject | None = None) -> ModelJob:
+    """A job that makes the model installed and verified: downloaded, assembled or converted.
+
+    A model that could never fit the memory limit is refused before any byte is fetched.
+    """
+    cancel = threading.Event()
+
+    def call(report: Callable[[Progress], None]) -> str:
+        path = download_model(spec, report, cancel, limit_bytes=limit_bytes)
+        return f"{spec.id} is installed and verified ({path})."
+
+    return ModelJob(f"Downloading {spec.id}", call, cancel, parent)
+
+
+def verify_job(spec: ModelSpec, parent: QObject | None = None) -> ModelJob:
+    """A job that checks the model's files against the catalog (or the hub's digests)."""
+
+    def call(report: Callable[[Progress], None]) -> str:
+        problems = sources.verify(spec)
+        if problems:
+            raise GrymError(f"{spec.id} failed verification: " + "; ".join(problems) + ".")
+        return f"{spec.id} is verified."
+
+    return ModelJob(f"Verifying {spec.id}", call, parent=parent)
 
 
 class ModelManager(QWidget):
     """Lists the catalog; downloads run on a thread of their own with progress and cancel."""
 
-    # Sent from the job's thread; Qt delivers them on the GUI thread.
-    _job_progress = Signal(object)  # Progress
-    _job_done = Signal(str)  # what a person reads
-    _job_failed = Signal(str)
-
     def __init__(self, limit_bytes: int, specs: Iterable[ModelSpec] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Models")
-        self.resize(1100, 560)
         self.limit_bytes = limit_bytes
         self._fixed_specs = list(specs) if specs is not None else None
         self.rows: dict[str, overview.ModelRow] = {}
         self.items: dict[str, QTreeWidgetItem] = {}
-        self._jobs: JobThread | None = None  # while a download or verification runs
-        self._cancel = threading.Event()
-        self._job_progress.connect(self._on_progress)
-        self._job_done.connect(self._on_done)
-        self._job_failed.connect(self._on_failed)
+        self.job: ModelJob | None = None  # while a download or verification runs
         self._build()
+        self.resize(self._default_size())
         self.refresh()
 
     # -- layout ----------------------------------------------------------------------------
@@ -65,9 +178,15 @@ class ModelManager(QWidget):
         self.table.setHeaderLabels(list(COLUMNS))
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
+        self.table.setUniformRowHeights(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # The name takes what is left and elides; every other column is as wide as its text,
+        # so all of them show at 1366 px without a horizontal scrollbar.
         header = self.table.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
         self.budget_label = QLabel()
@@ -106,6 +225,14 @@ class ModelManager(QWidget):
         self._show_progress(False)
         self._update_buttons()
 
+    def _default_size(self) -> QSize:
+        """1240 x 640, or what fits a smaller screen (a 1366 x 768 laptop) with its panels."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None:
+            return QSize(1240, 640)
+        return QSize(min(1240, int(screen.width() * 0.92)),
+                     min(640, int(screen.height() * 0.85)))
+
     # -- rows ------------------------------------------------------------------------------
 
     def specs(self) -> list[ModelSpec]:
@@ -124,36 +251,44 @@ class ModelManager(QWidget):
         self.items.clear()
         self.rows = {r.spec.id: r for r in overview.model_rows(self.specs(), state)}
         for model_id, row in self.rows.items():
-            item = QTreeWidgetItem([
-                f"{row.spec.name}  [{model_id}]",
-                row.spec.engine,
-                row.status.state,
-                format_size(row.status.size_on_disk) if row.status.size_on_disk else "–",
-                row.memory_text(),
-                row.badge(),
-            ])
-            item.setData(0, Qt.ItemDataRole.UserRole, model_id)
-            item.setForeground(5, QColor(FITS_COLOURS[row.fits_any]))
-            item.setToolTip(0, row.spec.notes or row.status.where)
-            item.setToolTip(2, row.status.where)
+            item = self._item(model_id, row)
             self.table.addTopLevelItem(item)
             self.items[model_id] = item
         if selected in self.items:
             self.select(selected)
         self._update_buttons()
 
+    @staticmethod
+    def _item(model_id: str, row: overview.ModelRow) -> QTreeWidgetItem:
+        """One table row; tooltips carry what the cells leave out or elide."""
+        item = QTreeWidgetItem([
+            f"{row.spec.name}  [{model_id}]",
+            row.spec.engine,
+            row.status.state,
+            size_text(row),
+            row.memory_text(),
+            fit_text(row),
+        ])
+        item.setData(NAME, Qt.ItemDataRole.UserRole, model_id)
+        item.setForeground(FITS, QColor(FITS_COLOURS[row.fits_any]))
+        item.setToolTip(NAME, f"{item.text(NAME)}\n{row.spec.notes or row.status.where}")
+        item.setToolTip(STATE, row.status.where)
+        item.setToolTip(SIZE, size_tooltip(row))
+        item.setToolTip(FITS, row.badge())
+        return item
+
     def select(self, model_id: str) -> None:
         self.table.setCurrentItem(self.items[model_id])
 
     def selected_id(self) -> str | None:
         item = self.table.currentItem()
-        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        return item.data(NAME, Qt.ItemDataRole.UserRole) if item is not None else None
 
     def badge(self, model_id: str) -> str:
-        return self.items[model_id].text(5)
+        return self.items[model_id].text(FITS)
 
     def state(self, model_id: str) -> str:
-        return self.items[model_id].text(2)
+        return self.items[model_id].text(STATE)
 
     def _update_buttons(self) -> None:
         row = self.rows.get(self.selected_id() or "")
@@ -168,34 +303,17 @@ class ModelManager(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self._jobs is not None
+        return self.job is not None
 
     def download_selected(self) -> None:
         row = self.rows.get(self.selected_id() or "")
-        if row is None or self.busy:
-            return
-        spec, cancel = row.spec, threading.Event()
-
-        def call(report: Callable[[Progress], None]) -> str:
-            path = download_model(spec, report, cancel, limit_bytes=self.limit_bytes)
-            return f"{spec.id} is installed and verified ({path})."
-
-        self._cancel = cancel
-        self._start(call, f"Downloading {spec.id}")
+        if row is not None and not self.busy:
+            self._start(download_job(row.spec, self.limit_bytes, self))
 
     def verify_selected(self) -> None:
         row = self.rows.get(self.selected_id() or "")
-        if row is None or self.busy:
-            return
-        spec = row.spec
-
-        def call(report: Callable[[Progress], None]) -> str:
-            problems = sources.verify(spec)
-            if problems:
-                raise GrymError(f"{spec.id} failed verification: " + "; ".join(problems) + ".")
-            return f"{spec.id} is verified."
-
-        self._start(call, f"Verifying {spec.id}")
+        if row is not None and not self.busy:
+            self._start(verify_job(row.spec, self))
 
     def remove_selected(self) -> None:
         row = self.rows.get(self.selected_id() or "")
@@ -227,29 +345,24 @@ class ModelManager(QWidget):
             self.add_folder(folder)
 
     def cancel(self) -> None:
-        self._cancel.set()
-        self.progress_label.setText("Cancelling…")
+        if self.job is not None:
+            self.job.cancel()
+            self.progress_label.setText("Cancelling…")
 
-    # -- the job thread ----------------------------------------------------------------------
+    # -- the running job ---------------------------------------------------------------------
 
-    def _start(self, call: Callable[[Callable[[Progress], None]], str], doing: str) -> None:
-        """Run call(report) off the GUI thread; doing says what it does ("Downloading x")."""
-        self.status_label.setText(f"{doing}…")
+    def _start(self, job: ModelJob) -> None:
+        """Show the job's progress here and run it off the GUI thread."""
+        self.status_label.setText(f"{job.doing}…")
         self.progress_bar.setValue(0)
         self.progress_label.setText("")
         self._show_progress(True)
-        self._jobs = JobThread("grym-model-manager")
-        self._jobs.submit(lambda: self._run(call, doing))
-        self._jobs.start()
+        self.job = job
+        job.progress.connect(self._on_progress)
+        job.succeeded.connect(self._on_done)
+        job.failed.connect(self._on_failed)
+        job.start()
         self._update_buttons()
-
-    def _run(self, call: Callable[[Callable[[Progress], None]], str], doing: str) -> None:
-        try:
-            message = call(self._job_progress.emit)
-        except Exception as exc:  # a thread must report, never die silently
-            self._job_failed.emit(failure_sentence(exc, doing))
-        else:
-            self._job_done.emit(message)
 
     def _on_progress(self, progress: Progress) -> None:
         self.progress_label.setText(progress.describe())
@@ -266,9 +379,9 @@ class ModelManager(QWidget):
         self.status_label.setText(message)
 
     def _finish(self) -> None:
-        jobs, self._jobs = self._jobs, None
-        if jobs is not None:
-            jobs.stop()
+        job, self.job = self.job, None
+        if job is not None:
+            job.deleteLater()
         self._show_progress(False)
         self.refresh()
 
@@ -277,7 +390,6 @@ class ModelManager(QWidget):
             widget.setVisible(visible)
 
     def closeEvent(self, event) -> None:
-        if self._jobs is not None:
-            self._cancel.set()
-            self._jobs.stop()
+        if self.job is not None:
+            self.job.stop()
         super().closeEvent(event)

@@ -1,14 +1,24 @@
-"""What the main window and the Live panel share: the export row and the transcription models."""
+"""What the main window and the Live panel share: the export row, the transcription models and
+a label that never widens the window."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from grym_desktop.errors import GrymError
-from grym_desktop.export.writers import FORMATS, write
+from grym_desktop.export.writers import FORMATS, default_name, write, write_to
 from grym_desktop.models.catalog import DEFAULT_MODEL, transcription_models
 from grym_desktop.transcript import Transcript
 
@@ -16,6 +26,44 @@ from grym_desktop.transcript import Transcript
 def transcribe_models() -> list[str]:
     """Model ids from the catalog that can transcribe, the default first."""
     return [s.id for s in transcription_models()] or [DEFAULT_MODEL]
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text cut with "…" to the room it has, the whole text in its tooltip:
+    a long file name or error can never make the window wider."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._mode = mode
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = " ".join(text.split())
+        self.setToolTip(self._full)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        width = QFontMetrics(self.font()).horizontalAdvance(self._full)
+        return QSize(min(width, 400), super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        room = max(0, self.contentsRect().width())
+        super().setText(metrics.elidedText(self._full, self._mode, room))
 
 
 class ExportRow(QWidget):
@@ -40,7 +88,7 @@ class ExportRow(QWidget):
             lambda fmt: self.settings.setValue("export/format", fmt))
         self.button = QPushButton("Export…")
         self.button.setEnabled(False)
-        self.button.clicked.connect(self.choose_folder)
+        self.button.clicked.connect(self.choose_file)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.format_box)
@@ -51,13 +99,34 @@ class ExportRow(QWidget):
         self.transcript = transcript
         self.button.setEnabled(transcript is not None)
 
-    def choose_folder(self) -> None:
+    def choose_file(self) -> QFileDialog | None:
+        """A save dialog proposing <audio name>.<format> in the last export folder; Qt's dialog
+        asks before it replaces an existing file. Returns the (open) dialog."""
         if self.transcript is None:
-            return
-        start = self.settings.value("export_dir", "") or str(Path(self.transcript.file).parent)
-        directory = QFileDialog.getExistingDirectory(self, "Export to folder", start)
-        if directory:
-            self.export_to(directory, self.format_box.currentText())
+            return None
+        fmt = self.format_box.currentText()
+        folder = self.settings.value("export_dir", "") or str(Path(self.transcript.file).parent)
+        dialog = QFileDialog(self, "Export transcript",
+                             str(Path(folder) / default_name(self.transcript, fmt)))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters([f"{fmt.upper()} (*.{fmt})", "All files (*)"])
+        dialog.setDefaultSuffix(fmt)
+        dialog.fileSelected.connect(lambda path: self.export_file(path, fmt))
+        dialog.open()
+        return dialog
+
+    def export_file(self, path: str, fmt: str) -> Path | None:
+        """Write the transcript as fmt to path (the user chose it, replacing being confirmed)."""
+        if self.transcript is None:
+            return None
+        try:
+            written = write_to(self.transcript, fmt, Path(path))
+        except GrymError as exc:
+            self.failed.emit(str(exc))
+            return None
+        self.settings.setValue("export_dir", str(written.parent))
+        self.exported.emit(written)
+        return written
 
     def export_to(self, directory: str, fmt: str) -> Path | None:
         """Write the transcript as fmt into directory; emits exported or failed."""

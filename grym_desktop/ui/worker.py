@@ -15,6 +15,7 @@ from enum import StrEnum
 from PySide6.QtCore import QObject, Signal
 
 from grym_desktop.errors import GrymError, MemoryRefusedError, TaskCancelledError
+from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator.live import LiveSession
 from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask, open_orchestrator
@@ -133,7 +134,8 @@ class ModelWorker(QObject):
 
 
     def enqueue(
-        self, paths: list[str], model_id: str, override_memory: bool = False
+        self, paths: list[str], model_id: str, override_memory: bool = False,
+        options: DecodeOptions | None = None, precision: str | None = None,
     ) -> list[int]:
         """Queue one task per path (callable from any thread); returns the task ids.
 
@@ -141,7 +143,8 @@ class ModelWorker(QObject):
         """
         ids = []
         for path in paths:
-            task = TranscribeTask(path=path, model_id=model_id, override_memory=override_memory)
+            task = TranscribeTask(path=path, model_id=model_id, override_memory=override_memory,
+                                  options=options or DecodeOptions(), precision=precision)
             record = TaskRecord(task)
             with self._lock:
                 self._records[task.id] = record
@@ -156,6 +159,13 @@ class ModelWorker(QObject):
             ids.append(task.id)
         self.jobs.submit(self._process)
         return ids
+
+    def set_limit(self, limit_bytes: int) -> None:
+        """A new memory limit, for the guard's next decision and the watchdog at once."""
+        self.limit_bytes = limit_bytes
+        with self._lock:
+            if self.orchestrator is not None:
+                self.orchestrator.set_limit(limit_bytes)
 
     def set_settings(self, settings: Settings) -> None:
         """Use edited core settings (fallback chains) from the next task on."""

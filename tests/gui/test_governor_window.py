@@ -56,7 +56,7 @@ def drop_and_get_refused(qtbot, window: MainWindow) -> None:
 def test_refused_file_is_transcribed_after_confirming_under_the_same_limit(qtbot):
     limit = limit_the_model_fits_under()
     window = open_window(qtbot, limit)
-    assert f"of {format_size(limit)}" in window.pressure_label.text()
+    assert f"of {format_size(limit)}" in window.pressure_label.full_text()
     drop_and_get_refused(qtbot, window)
 
     # Answering No loads nothing.
@@ -75,7 +75,7 @@ def test_refused_file_is_transcribed_after_confirming_under_the_same_limit(qtbot
     qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
     assert rows(window)[1][1].startswith("done"), rows(window)
     assert "hello" in window.transcript_view.toPlainText().lower()
-    assert f"of {format_size(limit)}" in window.pressure_label.text()
+    assert f"of {format_size(limit)}" in window.pressure_label.full_text()
 
 
 def test_confirmed_model_above_the_limit_is_stopped_by_the_watchdog(qtbot):

@@ -96,16 +96,20 @@ def test_chart_plots_samples_in_mib_and_slides_its_window(qtbot):
         chart.add_sample(sample(1000.0 + i * 0.25, 100 * MIB, 200 * MIB, 2100 * MIB))
     chart.add_marker("start", "start hello.wav")
 
-    x, y = chart.curves["host_rss"].getData()
+    x, y = chart.curves["app_rss"].getData()
     assert x[-1] == pytest.approx(399 * 0.25)
     assert x[0] >= x[-1] - 60  # only the last minute is drawn
-    assert np.allclose(10 ** y, 200)  # drawn on a log scale
+    # The host is stacked on the window: the top edge is what counts against the limit.
+    assert np.allclose(10 ** y, 300)  # drawn on a log scale
+    _, window = chart.curves["gui_rss"].getData()
+    assert np.allclose(10 ** window, 100)
     _, limit = chart.limit_curve.getData()
     _, budget = chart.budget_curve.getData()
     assert np.allclose(10 ** limit, [4096, 4096]) and np.allclose(10 ** budget, [3000, 3000])
     # The load marker at t=0 slid out of the window; the task start is at the newest sample.
     assert [line.value() for _, line in chart.markers] == [pytest.approx(399 * 0.25)]
     assert chart.markers[0][1].label.toPlainText() == "start hello.wav"
+    assert chart.events.texts() == ["1:40 start hello.wav"]  # the strip under the chart too
     view_range = chart.getPlotItem().viewRange()
     # Log scale: the limit line and the 100 MiB window are both in view.
     assert 10 ** view_range[1][0] < 100 and 10 ** view_range[1][1] > 4096

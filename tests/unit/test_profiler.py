@@ -224,6 +224,7 @@ def test_memory_panel_plots_the_profilers_samples_and_exports_its_report(qtbot, 
     assert data["leak"]["cycles"] == 2 and data["leak"]["verdict"] == "no leak"
     assert [m["kind"] for m in data["markers"]].count("unload") == 2
     assert [load["load_bytes"] for load in data["loads"]] == [60 * MB, 60 * MB]
+    assert panel.summary.text().startswith("No leak found over 2 loads.")
     assert panel.values["Leak"].text().startswith("no leak: ")
     assert "came back" in panel.values["GC"].text()
     assert "whisper-tiny.en int8" in panel.values["Estimate"].text()

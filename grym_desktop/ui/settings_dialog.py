@@ -1,0 +1,170 @@
+"""The Settings dialog: the choices the command line offers, kept in QSettings.
+
+Memory limit, how files are transcribed (language, translate, VAD, beam size, precision),
+the microphone and the export folder. The window reads them back with transcribe_choices().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from grym_desktop.errors import GrymError
+from grym_desktop.memory.limits import format_size, parse_size
+from grym_desktop.options import DecodeOptions
+
+# Languages offered first; any other Whisper code can be typed.
+LANGUAGES = ("", "en", "de", "fr", "es", "it", "nl", "pt", "pl", "ru", "ja", "zh")
+PRECISIONS = ("", "float32", "int8")  # "" chooses by memory
+DEFAULT_BEAM = 5
+
+
+@dataclass
+class TranscribeChoices:
+    """What the Settings say about transcribing a file."""
+
+    options: DecodeOptions
+    precision: str | None  # None: chosen by memory
+
+
+def transcribe_choices(settings: QSettings) -> TranscribeChoices:
+    """The decoding options and precision the user chose in Settings (defaults otherwise)."""
+    language = str(settings.value("transcribe/language", "") or "") or None
+    translate = _bool(settings.value("transcribe/translate", False))
+    options = DecodeOptions(
+        language=language, task="translate" if translate else "transcribe",
+        beam_size=int(settings.value("transcribe/beam_size", DEFAULT_BEAM) or DEFAULT_BEAM),
+        vad_filter=_bool(settings.value("transcribe/vad", False)),
+    )
+    precision = str(settings.value("transcribe/precision", "") or "") or None
+    return TranscribeChoices(options, precision)
+
+
+def _bool(value: object) -> bool:
+    """QSettings gives booleans back as "true"/"false" strings from its ini files."""
+    return value is True or str(value).lower() == "true"
+
+
+class SettingsDialog(QDialog):
+    """Edits the settings; OK writes them (a bad memory limit keeps the dialog open)."""
+
+    def __init__(self, settings: QSettings, devices: list[str], current_limit: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.limit_bytes = current_limit  # the limit the user chose, once accepted
+        s = settings
+
+        self.limit_edit = QLineEdit(str(s.value("memory_limit", "") or format_size(current_limit)))
+        self.limit_edit.setToolTip("The most memory the app (window and model host together) "
+                                   "may use, e.g. 8GiB or 1500MiB. The watchdog enforces it.")
+        self.language_box = QComboBox()
+        self.language_box.setEditable(True)
+        for code in LANGUAGES:
+            self.language_box.addItem(code or "detect automatically", code)
+        language = str(s.value("transcribe/language", "") or "")
+        self._select(self.language_box, language)
+        self.translate_box = QCheckBox("Translate into English")
+        self.translate_box.setChecked(_bool(s.value("transcribe/translate", False)))
+        self.vad_box = QCheckBox("Decode only the stretches where speech is heard (VAD)")
+        self.vad_box.setChecked(_bool(s.value("transcribe/vad", False)))
+        self.beam_spin = QSpinBox()
+        self.beam_spin.setRange(1, 10)
+        self.beam_spin.setValue(int(s.value("transcribe/beam_size", DEFAULT_BEAM) or DEFAULT_BEAM))
+        self.precision_box = QComboBox()
+        for precision in PRECISIONS:
+            self.precision_box.addItem(precision or "by memory (int8 when memory is tight)",
+                                       precision)
+        self._select(self.precision_box, str(s.value("transcribe/precision", "") or ""))
+        self.device_box = QComboBox()
+        self.device_box.addItem("system default", "")
+        for name in devices:
+            self.device_box.addItem(name, name)
+        self._select(self.device_box, str(s.value("live/device", "") or ""))
+        self.folder_edit = QLineEdit(str(s.value("export_dir", "") or ""))
+        self.folder_edit.setPlaceholderText("beside the audio file")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+
+        form = QFormLayout()
+        form.addRow("Memory limit", self.limit_edit)
+        form.addRow("Language", self.language_box)
+        form.addRow("", self.translate_box)
+        form.addRow("", self.vad_box)
+        form.addRow("Beam size", self.beam_spin)
+        form.addRow("Precision", self.precision_box)
+        form.addRow("Microphone", self.device_box)
+        form.addRow("Export folder", folder_row)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b03a2e;")
+        self.error_label.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        """Check the memory limit, then write every setting."""
+        try:
+            limit = parse_size(self.limit_edit.text())
+        except (GrymError, ValueError) as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return
+        s = self.settings
+        s.setValue("memory_limit", self.limit_edit.text().strip())
+        s.setValue("transcribe/language", self._chosen(self.language_box))
+        s.setValue("transcribe/translate", self.translate_box.isChecked())
+        s.setValue("transcribe/vad", self.vad_box.isChecked())
+        s.setValue("transcribe/beam_size", self.beam_spin.value())
+        s.setValue("transcribe/precision", self.precision_box.currentData() or "")
+        s.setValue("live/device", self.device_box.currentData() or "")
+        s.setValue("export_dir", self.folder_edit.text().strip())
+        s.sync()
+        self.limit_bytes = limit
+        super().accept()
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export folder", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    @staticmethod
+    def _select(box: QComboBox, value: str) -> None:
+        index = box.findData(value)
+        if index >= 0:
+            box.setCurrentIndex(index)
+        elif box.isEditable():
+            box.setEditText(value)
+
+    @staticmethod
+    def _chosen(box: QComboBox) -> str:
+        """The language code: the chosen item's, or what the user typed."""
+        if box.currentIndex() >= 0 and box.itemText(box.currentIndex()) == box.currentText():
+            return str(box.currentData() or "")
+        return box.currentText().strip()

@@ -1,0 +1,80 @@
+"""The window as a person uses it all day: long text never widens it, a transcript being read
+is never replaced under them, and every finished file is one click away."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from helpers import DATA, HELLO
+from PySide6.QtCore import Qt
+from window_helpers import WAIT_MS, drop_files, finished, rows
+
+from grym_desktop.memory.limits import parse_size
+from grym_desktop.ui.main_window import MainWindow, settings_from_env
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+WIDTH = 1366  # a common laptop screen
+
+
+def open_window(qtbot, limit: str = "16GiB") -> MainWindow:
+    window = MainWindow(parse_size(limit), settings_from_env())
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(WIDTH, 740)
+    qtbot.waitUntil(lambda: window.width() == WIDTH)
+    return window
+
+
+def click_row(qtbot, view, item) -> None:
+    centre = view.visualItemRect(item).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_a_long_error_and_a_long_file_name_leave_the_width_unchanged(qtbot, tmp_path):
+    long_name = tmp_path / ("a recording with a very long name " * 6 + ".wav")
+    assert len(long_name.name) >= 200
+    shutil.copy(HELLO, long_name)
+    window = open_window(qtbot, "200MiB")  # the guard refuses: a long sentence with numbers
+    drop_files(window.drop_zone, [long_name])
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+    status = rows(window)[0][1]
+    assert status.startswith("refused: ") and len(status) > 250, status
+    qtbot.wait(50)  # one more round of layout
+    assert window.width() == WIDTH
+    assert window.minimumSizeHint().width() <= WIDTH
+    # The whole text is still there for whoever wants it.
+    assert window.transcript_title.toolTip().startswith(long_name.name)
+
+
+def test_a_transcript_opened_from_history_stays_while_the_queue_runs(qtbot):
+    window = open_window(qtbot)
+    drop_files(window.drop_zone, [HELLO])
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+    click_row(qtbot, window.history, window.history.item(0))
+    assert window.transcript_title.full_text().startswith("hello_world.wav")
+    reading = window.transcript_view.toPlainText()
+    assert "world" in reading.lower()
+
+    drop_files(window.drop_zone, [DATA / "sentence.ogg", DATA / "numbers_44k_stereo.flac"])
+    qtbot.waitUntil(lambda: finished(window, 3), timeout=WAIT_MS)
+    assert window.transcript_title.full_text().startswith("hello_world.wav")
+    assert window.transcript_view.toPlainText() == reading, "the view was not replaced"
+    assert "click its row" in window.statusBar().currentMessage()
+
+    # Each finished file is one click away, in the queue as in the history.
+    click_row(qtbot, window.queue, window.queue.topLevelItem(1))
+    assert window.transcript_title.full_text().startswith("sentence.ogg")
+    assert "fox" in window.transcript_view.toPlainText().lower()
+    click_row(qtbot, window.queue, window.queue.topLevelItem(2))
+    assert window.transcript_title.full_text().startswith("numbers_44k_stereo.flac")
+    assert window.export_row.button.isEnabled()
+
+
+def test_the_view_follows_the_queue_until_the_user_opens_something(qtbot):
+    window = open_window(qtbot)
+    drop_files(window.drop_zone, [HELLO, DATA / "sentence.ogg"])
+    qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
+    assert window.transcript_title.full_text().startswith("sentence.ogg")
+    assert "fox" in window.transcript_view.toPlainText().lower()
