@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         # once the user opens a transcript, which then stays until they choose another.
         self.following = True
         self.running_segments: list[Segment] = []  # of the running task, shown or not
+        self.decode_started: tuple[float, float] | None = None  # (time, fraction) of 1st report
         self.model_manager: ModelManager | None = None
         self.host_pid = 0
 
@@ -525,8 +527,9 @@ class MainWindow(QMainWindow):
         self._show_record(record, "starting")
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
-        self.progress_bar.setFormat(f"{name}: %p%")
+        self.progress_bar.setFormat(f"{self._queue_position()}: %p%")
         self.running_segments = []
+        self.decode_started = None
         if self.following:
             self._show_running(record)
         else:
@@ -545,8 +548,20 @@ class MainWindow(QMainWindow):
     def on_progress(self, task_id: int, fraction: float) -> None:
         if task_id != self.running_id:
             return
-        self._set_row_text(task_id, f"transcribing {fraction:.0%}")
+        now = time.monotonic()
+        if self.decode_started is None:
+            self.decode_started = (now, fraction)
+        left = time_left(*self.decode_started, now, fraction)
+        suffix = f" · {left}" if left else ""
+        self._set_row_text(task_id, f"transcribing {fraction:.0%}{suffix}")
         self.progress_bar.setValue(int(fraction * 1000))
+        self.progress_bar.setFormat(f"{self._queue_position()}: %p%{suffix}")
+
+    def _queue_position(self) -> str:
+        """'hello.wav, file 3 of 8' for the running task."""
+        ids = list(self.rows)
+        record = self.tasks[self.running_id]
+        return f"{Path(record.path).name}, file {ids.index(record.id) + 1} of {len(ids)}"
 
     def on_segment_added(self, task_id: int, segment: Segment) -> None:
         if task_id == self.running_id:
@@ -602,6 +617,8 @@ class MainWindow(QMainWindow):
         )
 
     def on_model_loaded(self, model_id: str, precision: str, seconds: float, measured) -> None:
+        if self.running_id is not None:
+            self._set_row_text(self.running_id, "transcribing")
         self.model_label.setText(f"Model: {model_id} · {precision}")
         self.chart.add_marker("load", f"load {model_id}")
         self.statusBar().showMessage(f"Loaded {model_id} ({precision}) in {seconds:.1f} s.", 5000)
@@ -641,6 +658,16 @@ def _heading(text: str) -> QLabel:
     font.setBold(True)
     label.setFont(font)
     return label
+
+
+def time_left(started: float, first: float, now: float, fraction: float) -> str:
+    """'1:20 left' from the pace since the first progress report; '' until it means something
+    (a few seconds and a few percent in)."""
+    done = fraction - first
+    if now - started < 3.0 or done < 0.03 or fraction >= 1.0:
+        return ""
+    seconds = (now - started) * (1.0 - fraction) / done
+    return f"{clock(seconds, decimals=0)} left"
 
 
 def settings_from_env() -> QSettings:

@@ -78,3 +78,12 @@ def test_the_view_follows_the_queue_until_the_user_opens_something(qtbot):
     qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
     assert window.transcript_title.full_text().startswith("sentence.ogg")
     assert "fox" in window.transcript_view.toPlainText().lower()
+
+
+def test_time_left_comes_from_the_pace_so_far():
+    from grym_desktop.ui.main_window import time_left
+
+    assert time_left(100.0, 0.1, 110.0, 0.3) == "00:35 left"  # 20 % in 10 s, 70 % to go
+    assert time_left(100.0, 0.1, 101.0, 0.3) == "", "too soon to say"
+    assert time_left(100.0, 0.1, 110.0, 0.11) == "", "too little done to say"
+    assert time_left(100.0, 0.1, 110.0, 1.0) == ""
