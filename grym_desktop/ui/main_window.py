@@ -7,8 +7,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QFont, QFontDatabase, QKeySequence, QTextCursor
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QFont,
+    QFontDatabase,
+    QKeySequence,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -16,6 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -184,6 +193,14 @@ class MainWindow(QMainWindow):
 
         self.history = HistoryList()
         self.history.transcript_chosen.connect(self.open_history_item)
+        self.history.again_requested.connect(self.transcribe_again)
+        self.history.folder_requested.connect(
+            lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent))))
+        self.history.delete_requested.connect(self.delete_history_item)
+        self.history_filter = QLineEdit()
+        self.history_filter.setPlaceholderText("Filter by file, model or date")
+        self.history_filter.setClearButtonEnabled(True)
+        self.history_filter.textChanged.connect(self.history.set_filter)
         self.queue.itemClicked.connect(self.open_queue_row)
 
         left = QWidget()
@@ -196,6 +213,7 @@ class MainWindow(QMainWindow):
         lv.addWidget(self.progress_bar)
         lv.addLayout(buttons)
         lv.addWidget(_heading("History"))
+        lv.addWidget(self.history_filter)
         lv.addWidget(self.history, 1)
 
         self.transcript_title = ElidedLabel("No transcript yet")
@@ -404,6 +422,31 @@ class MainWindow(QMainWindow):
         self.following = False
         self.show_transcript(transcript)
 
+    def transcribe_again(self, path: str, model_id: str) -> None:
+        """Queue a past file again with another model (the History menu)."""
+        choices = transcribe_choices(self.settings)
+        self.worker.enqueue([path], model_id, options=choices.options,
+                            precision=choices.precision)
+
+    def delete_history_item(self, transcript_id: int) -> None:
+        """Delete a past transcript after the user confirms; the audio file is not touched."""
+        item = next((self.history.item(i) for i in range(self.history.count())
+                     if self.history.item(i).data(Qt.ItemDataRole.UserRole) == transcript_id),
+                    None)
+        name = item.text().split("  ·  ")[0] if item is not None else "this transcript"
+        answer = QMessageBox.question(
+            self, "Delete transcript?",
+            f"Delete the transcript of {name} from the library? The audio file stays where it is.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.library.delete_transcript(transcript_id)
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            return
+        self.statusBar().showMessage(f"Deleted the transcript of {name}.", 5000)
+        self.refresh_history()
+
     def open_queue_row(self, item: QTreeWidgetItem) -> None:
         """One click on a row: a finished file's transcript, or the running file followed live."""
         record = self.tasks.get(item.data(0, Qt.ItemDataRole.UserRole))
@@ -444,6 +487,7 @@ class MainWindow(QMainWindow):
     def refresh_history(self) -> None:
         if self.library.closed:  # a task's end reported after the window closed
             return
+        self.history.models = self.model_box.installed_ids()
         try:
             self.history.refresh(self.library)
         except GrymError as exc:

@@ -124,6 +124,10 @@ class ModelPicker(QComboBox):
 
     # -- the list --------------------------------------------------------------------------
 
+    def installed_ids(self) -> list[str]:
+        """The ids of the models listed as installed, in the picker's order."""
+        return [row.spec.id for row in self.rows.values() if row.status.installed]
+
     def specs(self) -> list[ModelSpec]:
         return self._fixed_specs if self._fixed_specs is not None else transcription_models()
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from helpers import DATA, HELLO
 from PySide6.QtCore import Qt
-from window_helpers import WAIT_MS, drop_files, finished, rows
+from window_helpers import WAIT_MS, answer_next_dialog, drop_files, finished, rows
 
 from grym_desktop.memory.limits import parse_size
 from grym_desktop.ui.main_window import MainWindow, settings_from_env
@@ -87,3 +87,35 @@ def test_time_left_comes_from_the_pace_so_far():
     assert time_left(100.0, 0.1, 101.0, 0.3) == "", "too soon to say"
     assert time_left(100.0, 0.1, 110.0, 0.11) == "", "too little done to say"
     assert time_left(100.0, 0.1, 110.0, 1.0) == ""
+
+
+def test_history_filters_and_its_menu_deletes_after_asking_and_transcribes_again(qtbot):
+    window = open_window(qtbot)
+    drop_files(window.drop_zone, [HELLO, DATA / "sentence.ogg"])
+    qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
+    history = window.history
+    visible = lambda: [history.item(i).text().split("  ·  ")[0]  # noqa: E731
+                       for i in range(history.count()) if not history.item(i).isHidden()]
+    assert visible() == ["sentence.ogg", "hello_world.wav"]
+    window.history_filter.setText("hello")
+    assert visible() == ["hello_world.wav"]
+    window.history_filter.clear()
+
+    item = history.item(0)  # sentence.ogg
+    menu = history.menu_for(item)
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    assert list(actions) == ["Open", "Transcribe again with", "Show in folder", "Delete…"]
+    declined = answer_next_dialog("No")
+    actions["Delete…"].trigger()
+    assert declined.title == "Delete transcript?" and "sentence.ogg" in declined.text
+    assert visible() == ["sentence.ogg", "hello_world.wav"]
+    confirmed = answer_next_dialog("Yes")
+    actions["Delete…"].trigger()
+    assert confirmed.clicked == "Yes"
+    assert visible() == ["hello_world.wav"]
+
+    again = history.menu_for(history.item(0)).actions()[1].menu()
+    assert "whisper-tiny.en" in [a.text() for a in again.actions()]
+    next(a for a in again.actions() if a.text() == "whisper-tiny.en").trigger()
+    qtbot.waitUntil(lambda: finished(window, 3), timeout=WAIT_MS)
+    assert rows(window)[2][0] == "hello_world.wav" and rows(window)[2][1].startswith("done")
