@@ -89,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grym-desktop: {exc}", file=sys.stderr)
         return 2
     if args.command is None:
+        # Before Qt is imported: a missing X11 library is named with its apt-get line.
+        from grym_desktop.ui.platform_check import EXIT_CODE, check_platform_libraries
+
+        if not check_platform_libraries():
+            return EXIT_CODE
         from grym_desktop.ui.app import main as run_window
 
         return run_window(memory_limit=limit_text)

@@ -12,7 +12,9 @@ from grym_desktop.ui.main_window import MainWindow, settings_from_env
 
 
 def main(argv: list[str] | None = None, memory_limit: str | None = None) -> int:
-    """Open the main window and run the Qt event loop; returns its exit code."""
+    """Open the main window and run the Qt event loop; returns its exit code.
+
+    The command line checks the X11 libraries first (ui/platform_check.py)."""
     app = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
     app.setApplicationName("grym-desktop")
     app.setOrganizationName("grym")
