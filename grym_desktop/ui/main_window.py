@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
     def _set_row_text(self, task_id: int, text: str) -> None:
         """The status column of a task's row: text, in the colour of the task's status."""
         item = self.rows.get(task_id)
-        if item is not None:
+        if item is not None and item.text(1) != text:  # each change repaints the queue
             item.setText(1, text)
             item.setToolTip(1, text)
             item.setForeground(1, QColor(STATUS_COLOURS.get(self.tasks[task_id].status, "black")))
@@ -598,8 +598,10 @@ class MainWindow(QMainWindow):
         left = time_left(*self.decode_started, now, fraction)
         suffix = f" · {left}" if left else ""
         self._set_row_text(task_id, f"transcribing {fraction:.0%}{suffix}")
-        self.progress_bar.setValue(int(fraction * 1000))
-        self.progress_bar.setFormat(f"{self._queue_position()}: %p%{suffix}")
+        self.progress_bar.setValue(int(fraction * 100) * 10)  # whole percents: fewer repaints
+        text = f"{self._queue_position()}: %p%{suffix}"
+        if self.progress_bar.format() != text:
+            self.progress_bar.setFormat(text)
 
     def _queue_position(self) -> str:
         """'hello.wav, file 3 of 8' for the running task."""

@@ -338,6 +338,8 @@ class MemoryChart(QWidget):
 
     def set_limits(self, limit: int, budget: int) -> None:
         """Bytes for the two horizontal lines: the hard limit and the budget for a new model."""
+        if (limit, budget) == (self.limit, self.budget):
+            return  # asked every second; a redraw costs the GUI thread 15-25 ms
         self.limit, self.budget = limit, budget
         self._update_legend()
         self.limit_curve.curve.setToolTip(limit_tooltip(limit))
@@ -345,10 +347,15 @@ class MemoryChart(QWidget):
         self._redraw()
 
     def add_sample(self, sample: MemorySample) -> None:
-        if self.t0 is None:
-            self.t0 = sample.time
-        row = (sample.time - self.t0, sample.gui_rss, sample.host_rss, sample.system_used)
-        self.ring.append(row)
+        self.add_samples([sample])
+
+    def add_samples(self, samples: list[MemorySample]) -> None:
+        """Append samples and redraw once."""
+        for sample in samples:
+            if self.t0 is None:
+                self.t0 = sample.time
+            self.ring.append((sample.time - self.t0, sample.gui_rss, sample.host_rss,
+                              sample.system_used))
         self._redraw()
 
     def add_marker(self, kind: str, text: str) -> None:

@@ -7,7 +7,9 @@ steadiness, peak against the limit); the profiler's figures sit behind a "Detail
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,11 +36,13 @@ from grym_desktop.memory.profiler import (
     gc_sentence,
     leak_sentence,
 )
+from grym_desktop.memory.sampler import MemorySample
 from grym_desktop.ui.memory_chart import MemoryChart
 
 if TYPE_CHECKING:  # only for the hints: the panel works without the orchestrator loaded
     from grym_desktop.ui.worker import ModelWorker, TaskRecord
 
+DRAW_MS = 1000  # how often new samples are drawn
 ROWS = ("Peak", "Trend", "Leak", "GC", "Estimate")  # keys of the details' values
 ROW_WORDS = {  # what each detail row is called on screen
     "Peak": "Peak by process",
@@ -148,9 +152,15 @@ class MemoryPanel(QWidget):
         layout.addWidget(self.chart, 3)
         layout.addWidget(scroll, 2)
 
+        # psutil reads /proc, which can block on a loaded machine: samples are taken on a
+        # thread of their own and drawn once a second (a redraw costs the GUI thread 15-25 ms).
+        self.interval = interval_ms / 1000
+        self._taken: deque[MemorySample] = deque()
+        self._stop_sampling = threading.Event()
+        self._sampler: threading.Thread | None = None
         self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self.sample_now)
+        self.timer.setInterval(DRAW_MS)
+        self.timer.timeout.connect(self.draw_taken)
         self.report_timer = QTimer(self)
         self.report_timer.setInterval(report_ms)
         self.report_timer.timeout.connect(self.refresh_report)
@@ -178,15 +188,37 @@ class MemoryPanel(QWidget):
         """Sample every interval; pid_source names the model host to measure (None: no host)."""
         self.pid_source = pid_source
         self.chart.pid_source = pid_source
+        self._stop_sampling.clear()
+        if self._sampler is None or not self._sampler.is_alive():
+            self._sampler = threading.Thread(target=self._sample_loop, name="memory-sampler",
+                                             daemon=True)
+            self._sampler.start()
         self.timer.start()
         self.report_timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
         self.report_timer.stop()
+        self._stop_sampling.set()
+        if self._sampler is not None:
+            self._sampler.join(timeout=2)
+        self.draw_taken()
 
     def sample_now(self) -> None:
+        """Take one sample now and draw it (tests and one-off readings)."""
         self.chart.add_sample(self.profiler.sample())
+
+    def draw_taken(self) -> None:
+        """Draw the samples the sampler thread took since the last call, in one redraw."""
+        taken = []
+        while self._taken:
+            taken.append(self._taken.popleft())
+        if taken:
+            self.chart.add_samples(taken)
+
+    def _sample_loop(self) -> None:
+        while not self._stop_sampling.wait(self.interval):
+            self._taken.append(self.profiler.sample())
 
     def connect_worker(self, worker: ModelWorker) -> None:
         """Mark loads, unloads and task starts and ends from a ModelWorker's signals."""
