@@ -645,7 +645,10 @@ class MainWindow(QMainWindow):
         if record.status == Status.REFUSED:
             self.override_button.setEnabled(True)
         if record.id == self.shown_task_id and self.shown is None:
-            self.transcript_title.setText(f"{name} · {status}")
+            self.transcript_title.setText(f"{name} · {record.status}")
+            if record.status != Status.CANCELLED:  # the whole sentence, wrapped, not elided
+                self.fallback_label.setText(sentence)
+                self.fallback_label.show()
         self.refresh_history()
 
     def _task_ended(self, task_id: int) -> None:
