@@ -199,11 +199,11 @@ def fuzz_cli(folder: Path) -> dict:
     lines = result.stderr.strip().splitlines()
     transcribed = sum(1 for line in lines if " -> " in line)
     errors = [line for line in lines if " -> " not in line]
-    unexplained = [line for line in errors if not any(str(f) in line for f in files)]
+    unexplained = [line for line in errors if not any(f.name in line for f in files)]
     return {
         "files": len(files), "exit_code": result.returncode,
         "seconds": round(time.perf_counter() - started, 1),
-        "transcribed": transcribed, "error_lines": len(errors),
+        "transcribed": transcribed, "error_or_warning_lines": len(errors),
         "every_file_accounted_for": transcribed + len(errors) >= len(files),
         "traceback": "Traceback" in result.stderr,
         "lines_naming_no_file": unexplained[:10],
