@@ -29,7 +29,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python memory_bench.py
 	cd bench && ../$(BIN)/python engines_bench.py
 	cd bench && ../$(BIN)/python live_bench.py --long
-	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_stall_bench.py
+	$(BIN)/python bench/gui_stall_bench.py
 
 clean:
 	rm -rf $(VENV)
