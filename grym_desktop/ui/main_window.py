@@ -289,9 +289,11 @@ class MainWindow(QMainWindow):
         live.setShortcut(QKeySequence("Ctrl+L"))
         view_menu.addAction(live)
         self._action(view_menu, "Start/stop &recording", self.toggle_recording, "Ctrl+R")
-        memory = self._action(view_menu, "&Memory chart", self.memory_box.setVisible, "Ctrl+M")
+        memory = view_menu.addAction("&Memory chart")
+        memory.setShortcut(QKeySequence("Ctrl+M"))
         memory.setCheckable(True)
         memory.setChecked(True)
+        memory.toggled.connect(self.memory_box.setVisible)
         models_menu = bar.addMenu("&Models")
         self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
         self._action(models_menu, "&Fallback models…", self.edit_fallback_chain)
@@ -300,8 +302,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
         action = menu.addAction(text)
-        action.triggered.connect(lambda checked=False: slot(checked) if action.isCheckable()
-                                 else slot())
+        action.triggered.connect(lambda: slot())
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         return action

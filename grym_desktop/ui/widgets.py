@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from grym_desktop.errors import GrymError
-from grym_desktop.export.writers import FORMATS, default_name, write, write_to
+from grym_desktop.export.writers import FORMATS, default_name, write_to
 from grym_desktop.models.catalog import DEFAULT_MODEL, transcription_models
 from grym_desktop.transcript import Transcript
 
@@ -129,14 +129,7 @@ class ExportRow(QWidget):
         return written
 
     def export_to(self, directory: str, fmt: str) -> Path | None:
-        """Write the transcript as fmt into directory; emits exported or failed."""
+        """Write the transcript as fmt into directory under its proposed name."""
         if self.transcript is None:
             return None
-        try:
-            path = write(self.transcript, fmt, Path(directory))
-        except GrymError as exc:
-            self.failed.emit(str(exc))
-            return None
-        self.settings.setValue("export_dir", directory)
-        self.exported.emit(path)
-        return path
+        return self.export_file(str(Path(directory) / default_name(self.transcript, fmt)), fmt)

@@ -14,3 +14,12 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("GRYM_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("GRYM_MEMORY_LIMIT", raising=False)
     return path
+
+
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch):
+    """An empty Hugging Face cache of the test's own, with downloads allowed."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.delenv("GRYM_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    return tmp_path / "hf-cache"

@@ -23,14 +23,6 @@ REPO = "Systran/faster-whisper-tiny.en"
 COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture
-def hub_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.delenv("GRYM_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    return tmp_path / "hf-cache"
-
-
 def hub_tiny_en() -> tuple[ModelSpec, dict[str, bytes]]:
     """A catalog entry for the bundled tiny.en's files served by a loopback hub, and the files."""
     files = {p.name: p.read_bytes() for p in sources.resolve(get_spec("whisper-tiny.en")).iterdir()

@@ -21,14 +21,6 @@ pytestmark = pytest.mark.gui
 GiB = 1024**3
 
 
-@pytest.fixture
-def hub_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.delenv("GRYM_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    return tmp_path / "hf-cache"
-
-
 def lines(picker: ModelPicker) -> list[str]:
     """The picker's list as a person reads it, separators left out."""
     return [picker.itemText(i) for i in range(picker.count()) if picker.itemText(i)]
