@@ -35,6 +35,9 @@ class DecodeOptions:
     batch_size: int | None = None  # None: the memory plan chooses
     window_seconds: float = 120.0  # engines that decode a window at a time
     quick: bool = False  # live partial text: a shorter encoder window
+    # Files under one 30 s window are decoded piece by piece, cut in pauses, so their first
+    # sentences show while the rest is decoded (about 1.5 times the work; the window's choice).
+    early_segments: bool = False
     # faster-whisper's safeguards, at its defaults; None turns one off.
     compression_ratio_threshold: float | None = 2.4
     no_speech_threshold: float | None = 0.6

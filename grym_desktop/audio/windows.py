@@ -20,6 +20,8 @@ FRAME = SAMPLE_RATE // 10  # 100 ms energy frames
 VAD_FRAME = 512  # samples per speech probability (Silero at 16 kHz)
 PAUSE_SEARCH_SECONDS = 30.0  # how far before a window's end a pause is looked for
 MIN_PAUSE_FRAMES = 10  # about 0.3 s: shorter quiet is a gap between words
+EARLY_PAUSE_SECONDS = 0.5  # a pause a short file may be cut at, to show text early
+EARLY_CLIP_SECONDS = 5.0  # the shortest piece a short file is cut into
 
 
 def quietest_cut(audio: np.ndarray, search_from: int) -> int:
@@ -47,6 +49,29 @@ def pause_cut(speech: np.ndarray, start: int, stop: int, threshold: float = 0.5)
     if longest[1] - longest[0] < MIN_PAUSE_FRAMES:
         return None
     return (first + (longest[0] + longest[1]) // 2) * VAD_FRAME
+
+
+def early_clips(
+    speech: np.ndarray, duration: float, min_pause: float = EARLY_PAUSE_SECONDS,
+    min_clip: float = EARLY_CLIP_SECONDS,
+) -> list[float]:
+    """Start and end seconds, in turn, of pieces covering [0, duration], cut in pauses.
+
+    Decoding a short file piece by piece shows its first sentences while the rest is still
+    decoded. Each cut is the middle of a pause of at least min_pause between two stretches
+    of speech, and no piece is shorter than min_clip (a piece is one encoder pass).
+    """
+    frame = VAD_FRAME / SAMPLE_RATE
+    heard = (np.asarray(speech) >= 0.5).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], heard, [0]]))).reshape(-1, 2)
+    bounds = [0.0]
+    for (_, stop), (next_start, _) in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        cut = (stop + next_start) / 2 * frame
+        if ((next_start - stop) * frame >= min_pause and cut - bounds[-1] >= min_clip
+                and duration - cut >= min_clip):
+            bounds.append(round(cut, 3))
+    bounds.append(duration)
+    return [t for start, end in zip(bounds[:-1], bounds[1:], strict=True) for t in (start, end)]
 
 
 def iter_windows(

@@ -21,13 +21,14 @@ from grym_desktop.audio.log_mel import (
     log_mel_blocks,
 )
 from grym_desktop.audio.scan import AudioScan, decoded_chunks
-from grym_desktop.audio.windows import file_windows
+from grym_desktop.audio.windows import early_clips, file_windows
 from grym_desktop.options import DecodeOptions
 from grym_desktop.transcript import Segment, Word
 
 ENGINE = "ctranslate2"
 # The temperature fallback samples at random; a fixed seed per file gives the same text each run.
 SAMPLING_SEED = 0
+WINDOW_SECONDS = 30.0  # Whisper's window
 
 
 class CTranslate2Whisper:
@@ -52,7 +53,10 @@ class CTranslate2Whisper:
 
         Whisper's own 30 s window walks the file from the last timestamp it decoded, so no
         cut of ours ever falls inside speech; the features are computed as the window
-        moves (StreamedFeatures). Returns the detected (or given) language.
+        moves (StreamedFeatures). With options.early_segments a file shorter than one
+        window is decoded in pieces cut in its pauses (early_clips), each piece conditioned
+        on the text before it, so its segments arrive one piece at a time instead of all
+        at the end. Returns the detected (or given) language.
         """
         duration = scan.duration
         if options.batched or options.vad_filter:
@@ -74,6 +78,8 @@ class CTranslate2Whisper:
             initial_prompt=options.initial_prompt,
             **options.thresholds(),
         )
+        if options.early_segments and duration <= WINDOW_SECONDS:
+            kwargs["clip_timestamps"] = early_clips(scan.speech, duration)
         ctranslate2.set_random_seed(SAMPLING_SEED)
         with _features_given(self.model, features):
             segments, _info = self.model.transcribe(np.zeros(0, np.float32), **kwargs)

@@ -20,8 +20,8 @@ from transformers import AutoFeatureExtractor, AutoTokenizer
 
 from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.audio.log_mel import encoder_frames
-from grym_desktop.audio.scan import AudioScan
-from grym_desktop.audio.windows import file_windows, iter_windows
+from grym_desktop.audio.scan import AudioScan, read_spans
+from grym_desktop.audio.windows import early_clips, file_windows, iter_windows
 from grym_desktop.errors import GrymError
 from grym_desktop.memory.heap import trim_heap
 from grym_desktop.models.footprint import TRANSFORMERS_WINDOW_SECONDS
@@ -133,8 +133,15 @@ class _TransformersEngine:
         on_segment: Callable[[Segment], None],
         on_progress: Callable[[float], None],
     ) -> str | None:
-        """Decode the file in long windows cut where the scan heard no speech."""
+        """Decode the file in long windows cut where the scan heard no speech.
+
+        With options.early_segments a file shorter than the engine's window is decoded in
+        pieces cut in its pauses, so its first segments show before the rest is decoded.
+        """
         windows = file_windows(path, scan, options.window_seconds)
+        if options.early_segments and scan.duration <= self.CHUNK_SECONDS:
+            bounds = early_clips(scan.speech, scan.duration)
+            windows = read_spans(path, scan, list(zip(bounds[::2], bounds[1::2], strict=True)))
         return self.transcribe_windows(windows, scan.duration, options, on_segment, on_progress)
 
     def transcribe_windows(

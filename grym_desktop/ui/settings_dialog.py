@@ -51,6 +51,7 @@ def transcribe_choices(settings: QSettings) -> TranscribeChoices:
         language=language, task="translate" if translate else "transcribe",
         beam_size=int(settings.value("transcribe/beam_size", DEFAULT_BEAM) or DEFAULT_BEAM),
         vad_filter=_bool(settings.value("transcribe/vad", False)),
+        early_segments=_bool(settings.value("transcribe/early_segments", True)),
     )
     precision = str(settings.value("transcribe/precision", "") or "") or None
     return TranscribeChoices(options, precision)
@@ -85,6 +86,11 @@ class SettingsDialog(QDialog):
         self.translate_box.setChecked(_bool(s.value("transcribe/translate", False)))
         self.vad_box = QCheckBox("Decode only the stretches where speech is heard (VAD)")
         self.vad_box.setChecked(_bool(s.value("transcribe/vad", False)))
+        self.early_box = QCheckBox("Show the text of short files while it is decoded "
+                                   "(about half as long again)")
+        self.early_box.setToolTip("A file under 30 s is decoded piece by piece, cut in its "
+                                  "pauses, so its first sentences appear before the rest.")
+        self.early_box.setChecked(_bool(s.value("transcribe/early_segments", True)))
         self.beam_spin = QSpinBox()
         self.beam_spin.setRange(1, 10)
         self.beam_spin.setValue(int(s.value("transcribe/beam_size", DEFAULT_BEAM) or DEFAULT_BEAM))
@@ -111,6 +117,7 @@ class SettingsDialog(QDialog):
         form.addRow("Language", self.language_box)
         form.addRow("", self.translate_box)
         form.addRow("", self.vad_box)
+        form.addRow("", self.early_box)
         form.addRow("Beam size", self.beam_spin)
         form.addRow("Precision", self.precision_box)
         form.addRow("Microphone", self.device_box)
@@ -141,6 +148,7 @@ class SettingsDialog(QDialog):
         s.setValue("transcribe/language", self._chosen(self.language_box))
         s.setValue("transcribe/translate", self.translate_box.isChecked())
         s.setValue("transcribe/vad", self.vad_box.isChecked())
+        s.setValue("transcribe/early_segments", self.early_box.isChecked())
         s.setValue("transcribe/beam_size", self.beam_spin.value())
         s.setValue("transcribe/precision", self.precision_box.currentData() or "")
         s.setValue("live/device", self.device_box.currentData() or "")

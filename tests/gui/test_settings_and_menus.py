@@ -34,6 +34,8 @@ def test_settings_survive_a_restart_and_apply_at_once(qtbot):
     dialog.language_box.setCurrentIndex(dialog.language_box.findData("de"))
     dialog.translate_box.setChecked(True)
     dialog.vad_box.setChecked(True)
+    assert dialog.early_box.isChecked()  # on unless turned off
+    dialog.early_box.setChecked(False)
     dialog.beam_spin.setValue(2)
     dialog.precision_box.setCurrentIndex(dialog.precision_box.findData("int8"))
     press_ok(dialog)
@@ -46,6 +48,7 @@ def test_settings_survive_a_restart_and_apply_at_once(qtbot):
     choices = transcribe_choices(second.settings)
     assert choices.options.language == "de" and choices.options.task == "translate"
     assert choices.options.vad_filter and choices.options.beam_size == 2
+    assert not choices.options.early_segments
     assert choices.precision == "int8"
     again = second.open_settings()
     assert again.limit_edit.text() == "3GiB"

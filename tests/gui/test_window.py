@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from helpers import HELLO, as_if_its_writer_died
+from helpers import HELLO, as_if_its_writer_died, speech
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from window_helpers import WAIT_MS, drop_files, finished, rows
@@ -201,3 +201,27 @@ def test_a_file_cut_short_shows_its_text_and_says_it_was_cut_short(qtbot, window
     assert "incomplete" in window.transcript_title.full_text()
     assert window.fallback_label.isVisible()
     assert "cut short" in window.fallback_label.text()
+
+
+def test_a_short_files_first_sentence_shows_before_the_file_is_done(qtbot, window, tmp_path):
+    path = tmp_path / "three_sentences.wav"
+    sf.write(path, speech(), 16000)  # about 15 s: one Whisper window
+    seen = []  # (queue status, transcript view text) as each segment arrived
+    options = []
+
+    def on_segment(task_id, _segment):
+        seen.append((rows(window)[0][1], window.transcript_view.toPlainText()))
+        options.append(window.tasks[task_id].request.options)
+
+    window.worker.segment_added.connect(on_segment)
+    drop_files(window.drop_zone, [path])
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+
+    assert rows(window)[0][1].startswith("done")
+    assert len(seen) >= 2
+    status, text = seen[0]
+    assert not status.startswith("done") and "hello world" in text.lower()
+    assert "fox" not in text.lower()  # the last sentence was still to come
+    # The window asks for the file piece by piece (the engine test shows what that does).
+    assert options[0].early_segments
+    assert "fox" in window.transcript_view.toPlainText().lower()
