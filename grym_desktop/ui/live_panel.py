@@ -43,7 +43,7 @@ from grym_desktop.orchestrator.live import (
     fastest_installed_model,
 )
 from grym_desktop.transcript import Transcript, clock
-from grym_desktop.ui.widgets import ExportRow, transcribe_models
+from grym_desktop.ui.widgets import ExportRow, set_bar_value, transcribe_models
 from grym_desktop.ui.worker import ModelWorker
 
 FILE_PREFIX = "File: "
@@ -316,7 +316,7 @@ class LivePanel(QWidget):
         self.view.ensureCursorVisible()
 
     def on_status(self, event: LiveStatus) -> None:
-        self.meter.setValue(max(METER_FLOOR_DB, min(0, round(event.level))))
+        set_bar_value(self.meter, max(METER_FLOOR_DB, min(0, round(event.level))))
         self.elapsed_label.setText(clock(event.elapsed, decimals=0))
         behind = event.backlog
         self.backlog_label.setText(f"{behind:.1f} s behind" if behind >= 0.05 else "")

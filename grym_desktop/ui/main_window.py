@@ -52,7 +52,7 @@ from grym_desktop.ui.memory_panel import MemoryPanel
 from grym_desktop.ui.model_manager import ModelManager
 from grym_desktop.ui.model_picker import ModelPicker
 from grym_desktop.ui.settings_dialog import SettingsDialog, transcribe_choices
-from grym_desktop.ui.widgets import ElidedLabel, ExportRow, transcribe_models
+from grym_desktop.ui.widgets import ElidedLabel, ExportRow, set_bar_value, transcribe_models
 from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord
 
 STATUS_COLOURS = {
@@ -599,7 +599,7 @@ class MainWindow(QMainWindow):
         left = time_left(*self.decode_started, now, fraction)
         suffix = f" · {left}" if left else ""
         self._set_row_text(task_id, f"transcribing {fraction:.0%}{suffix}")
-        self.progress_bar.setValue(int(fraction * 100) * 10)  # whole percents: fewer repaints
+        set_bar_value(self.progress_bar, int(fraction * 100) * 10)  # whole percents
         text = f"{self._queue_position()}: %p%{suffix}"
         if self.progress_bar.format() != text:
             self.progress_bar.setFormat(text)

@@ -29,6 +29,7 @@ from grym_desktop.models import overview, sources
 from grym_desktop.models.catalog import ModelSpec, add_local_model, load_catalog
 from grym_desktop.models.download import Progress, download_model
 from grym_desktop.ui.jobs import JobThread, failure_sentence
+from grym_desktop.ui.widgets import set_bar_value
 
 COLUMNS = ("Model", "Engine", "State", "Size", "Memory per precision", "Fits")
 NAME, ENGINE, STATE, SIZE, MEMORY, FITS = range(len(COLUMNS))
@@ -367,7 +368,7 @@ class ModelManager(QWidget):
     def _on_progress(self, progress: Progress) -> None:
         self.progress_label.setText(progress.describe())
         if progress.total:
-            self.progress_bar.setValue(int(1000 * progress.done / progress.total))
+            set_bar_value(self.progress_bar, int(1000 * progress.done / progress.total))
 
     def _on_done(self, message: str) -> None:
         self._finish()

@@ -1,5 +1,5 @@
-"""What the main window and the Live panel share: the export row, the transcription models and
-a label that never widens the window."""
+"""What the main window and the Live panel share: the export row, the transcription models, a
+label that never widens the window and a progress bar setter that never waits on a repaint."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QWidget,
@@ -21,6 +22,19 @@ from grym_desktop.errors import GrymError
 from grym_desktop.export.writers import FORMATS, default_name, write_to
 from grym_desktop.models.catalog import DEFAULT_MODEL, transcription_models
 from grym_desktop.transcript import Transcript
+
+
+def set_bar_value(bar: QProgressBar, value: int) -> None:
+    """Set a progress bar's value; it repaints with the rest of the window, later.
+
+    QProgressBar.setValue repaints at once, inside the caller: on a busy X server that one
+    repaint held the event loop for up to 400 ms. With updates off it only schedules one.
+    """
+    if bar.value() == value:
+        return
+    bar.setUpdatesEnabled(False)
+    bar.setValue(value)
+    bar.setUpdatesEnabled(True)  # schedules the repaint
 
 
 def transcribe_models() -> list[str]:
