@@ -23,9 +23,10 @@ from grym_desktop.errors import GrymError
 from grym_desktop.paths import data_dir
 from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATUSES = ("running", "complete", "incomplete", "failed", "cancelled")
 PREVIEW_CHARS = 80
+TITLE_CHARS = 200  # the longest name a person may give a transcript
 
 _SCHEMA = f"""
 BEGIN IMMEDIATE;
@@ -43,7 +44,9 @@ CREATE TABLE IF NOT EXISTS transcripts (
     fallback TEXT,
     metrics TEXT,
     owner_pid INTEGER,  -- the process writing a "running" transcript, and when it started
-    owner_started REAL
+    owner_started REAL,
+    title TEXT,  -- the name the user gave it; NULL: its file's name
+    starred INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS segments (
     transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
@@ -58,14 +61,25 @@ CREATE INDEX IF NOT EXISTS transcripts_status ON transcripts(status);
 PRAGMA user_version = {SCHEMA_VERSION};
 COMMIT;
 """
-# Version 1 libraries gain the owner of each running transcript.
-_TO_VERSION_2 = """
+# Each step takes a library one version up: MIGRATIONS[v] turns version v into v + 1.
+MIGRATIONS = {
+    # The owner of each running transcript.
+    1: """
 BEGIN;
 ALTER TABLE transcripts ADD COLUMN owner_pid INTEGER;
 ALTER TABLE transcripts ADD COLUMN owner_started REAL;
 PRAGMA user_version = 2;
 COMMIT;
-"""
+""",
+    # A name the user gives a transcript, and a star.
+    2: """
+BEGIN;
+ALTER TABLE transcripts ADD COLUMN title TEXT;
+ALTER TABLE transcripts ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
+PRAGMA user_version = 3;
+COMMIT;
+""",
+}
 
 _REASONS = (
     ("full", "disk is full"),
@@ -99,6 +113,13 @@ class TranscriptSummary:
     error: str | None
     segment_count: int
     preview: str
+    title: str | None = None  # the name the user gave it, if any
+    starred: bool = False
+
+    @property
+    def name(self) -> str:
+        """What the list calls it: the user's name for it, else its file's name."""
+        return self.title or Path(self.file).name
 
 
 def _reason(exc: BaseException) -> str:
@@ -162,14 +183,15 @@ class Library:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                self._conn.executescript(_SCHEMA)
-            elif version == 1:
-                self._conn.executescript(_TO_VERSION_2)
-            elif version > SCHEMA_VERSION:
+            if version > SCHEMA_VERSION:
                 raise GrymError(
                     f"The library at {self.path} was made by a newer version of grym-desktop."
                 )
+            if version == 0:
+                self._conn.executescript(_SCHEMA)
+                version = SCHEMA_VERSION
+            for step in range(version, SCHEMA_VERSION):
+                self._conn.executescript(MIGRATIONS[step])
 
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:
@@ -314,7 +336,7 @@ class Library:
         with self._guard("read"):
             rows = self._conn.execute(
                 "SELECT id, file, model, engine, precision, created_at, duration, status, error,"
-                " (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id)"
+                " (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id), title, starred"
                 " FROM transcripts t ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -328,7 +350,8 @@ class Library:
                 texts.setdefault(tid, []).append(text)
         return [
             TranscriptSummary(
-                *row[:9], segment_count=row[9], preview=_preview(texts.get(row[0], []))
+                *row[:9], segment_count=row[9], preview=_preview(texts.get(row[0], [])),
+                title=row[10], starred=bool(row[11]),
             )
             for row in rows
         ]
@@ -367,6 +390,25 @@ class Library:
             complete=status == "complete",
             warnings=[error] if error and status == "incomplete" else [],
         )
+
+    def rename_transcript(self, transcript_id: int, title: str) -> None:
+        """Give a transcript a name of its own; an empty name gives it back its file's name."""
+        title = " ".join(title.split())  # one line: no tabs or line breaks
+        if len(title) > TITLE_CHARS:
+            raise GrymError(f"A transcript's name can be at most {TITLE_CHARS} characters, "
+                            f"not {len(title)}.")
+        self._update(transcript_id, "title", title or None)
+
+    def star_transcript(self, transcript_id: int, starred: bool = True) -> None:
+        """Star a transcript (or take its star away)."""
+        self._update(transcript_id, "starred", int(bool(starred)))
+
+    def _update(self, transcript_id: int, column: str, value: object) -> None:
+        with self._guard("save to"):
+            cur = self._conn.execute(
+                f"UPDATE transcripts SET {column} = ? WHERE id = ?", (value, transcript_id))
+            if cur.rowcount == 0:
+                raise GrymError(f"Transcript {transcript_id} is not in the library.")
 
     def delete_transcript(self, transcript_id: int) -> None:
         """Remove a transcript and its segments."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton
 
 MEDIA_FILTER = (
     "Audio and video (*.wav *.flac *.mp3 *.ogg *.oga *.opus *.m4a *.aac *.wma *.aiff *.aif"
@@ -28,15 +28,15 @@ class DropZone(QFrame):
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(56)  # a strip: files dropped anywhere on the window are taken too
         self.label = QLabel("Drop audio or video files here")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.open_button = QPushButton("Open files…")
         self.open_button.clicked.connect(self.open_files)
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.label)
-        layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.open_button)
         layout.addStretch(1)
         self.start_dir = ""
         self._set_hover(False)

@@ -17,25 +17,33 @@ def first_line(message: str) -> str:
 
 
 def history_text(row: TranscriptSummary) -> str:
-    text = f"{Path(row.file).name}  ·  {row.model}  ·  {row.created_at.replace('T', ' ')[:16]}"
+    """Two lines: the transcript's name (marked when failed, unfinished or starred), then its
+    model, date and, unless it is complete, what became of it."""
+    details = f"{row.model}  ·  {row.created_at.replace('T', ' ')[:16]}"
+    mark = ""
     if row.status == "failed":
-        return f"✗ {text}  ·  failed: {first_line(row.error or '')}"
-    if row.status in ("incomplete", "cancelled"):
-        return f"⚠ {text}  ·  {row.status}, {row.segment_count} segments"
-    if row.status == "running":
-        return f"{text}  ·  running…"
-    return text
+        mark, details = "✗ ", f"{details}  ·  failed: {first_line(row.error or '')}"
+    elif row.status in ("incomplete", "cancelled"):
+        mark, details = "⚠ ", f"{details}  ·  {row.status}, {row.segment_count} segments"
+    elif row.status == "running":
+        details = f"{details}  ·  running…"
+    star = "★ " if row.starred else ""
+    return f"{mark}{star}{row.name}\n{details}"
 
 
 FILE_ROLE = Qt.ItemDataRole.UserRole + 1  # the audio file's path
+STARRED_ROLE = Qt.ItemDataRole.UserRole + 2
+NAME_ROLE = Qt.ItemDataRole.UserRole + 3  # the name the user gave it ("" if none)
 
 
 class HistoryList(QListWidget):
     """Past transcripts, newest first. One click opens one (transcript_chosen); the context
-    menu opens it, transcribes its file again with another model, shows its folder or deletes
-    it (each a signal the window acts on)."""
+    menu opens it, renames or stars it, transcribes its file again with another model, shows
+    its folder or deletes it (each a signal the window acts on)."""
 
     transcript_chosen = Signal(int)
+    rename_requested = Signal(int, str)  # transcript id, its current name
+    star_requested = Signal(int, bool)  # transcript id, starred or not
     again_requested = Signal(str, str)  # audio path, model id
     folder_requested = Signal(str)  # audio path
     delete_requested = Signal(int)
@@ -50,6 +58,7 @@ class HistoryList(QListWidget):
             lambda item: self.transcript_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
         )
         self._filter = ""
+        self._starred_only = False
 
     def refresh(self, library: Library, limit: int = 200) -> None:
         self.clear()
@@ -57,18 +66,26 @@ class HistoryList(QListWidget):
             item = QListWidgetItem(history_text(row))
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             item.setData(FILE_ROLE, row.file)
+            item.setData(STARRED_ROLE, row.starred)
+            item.setData(NAME_ROLE, row.title or "")
             item.setToolTip(f"{row.file}\n{row.preview}" if row.preview else row.file)
             self.addItem(item)
         self.set_filter(self._filter)
 
     def set_filter(self, text: str) -> None:
-        """Show only the transcripts whose row (file, model, date) holds every word of text."""
+        """Show only the transcripts whose row (name, file, model, date) holds every word of
+        text (and, with set_starred_only, only starred ones)."""
         self._filter = text
         words = text.lower().split()
         for i in range(self.count()):
             item = self.item(i)
             haystack = f"{item.text()} {item.data(FILE_ROLE)}".lower()
-            item.setHidden(not all(w in haystack for w in words))
+            wanted = all(w in haystack for w in words)
+            item.setHidden(not wanted or (self._starred_only and not item.data(STARRED_ROLE)))
+
+    def set_starred_only(self, starred_only: bool) -> None:
+        self._starred_only = starred_only
+        self.set_filter(self._filter)
 
     def menu_for(self, item: QListWidgetItem) -> QMenu:
         """The context menu of one row."""
@@ -76,6 +93,11 @@ class HistoryList(QListWidget):
         path = item.data(FILE_ROLE)
         menu = QMenu(self)
         menu.addAction("Open", lambda: self.transcript_chosen.emit(transcript_id))
+        name = item.data(NAME_ROLE) or Path(path).name
+        menu.addAction("Rename…", lambda: self.rename_requested.emit(transcript_id, name))
+        starred = bool(item.data(STARRED_ROLE))
+        menu.addAction("Remove star" if starred else "Star",
+                       lambda: self.star_requested.emit(transcript_id, not starred))
         again = menu.addMenu("Transcribe again with")
         for model_id in self.models:
             again.addAction(model_id, lambda m=model_id: self.again_requested.emit(path, m))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -43,7 +44,7 @@ from grym_desktop.memory.state import read_state
 from grym_desktop.settings import Settings, fallback_chain, load_settings, save_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
-from grym_desktop.ui.drop_zone import DropZone
+from grym_desktop.ui.drop_zone import DropZone, local_paths
 from grym_desktop.ui.fallback_dialog import FallbackDialog
 from grym_desktop.ui.history import HistoryList, first_line
 from grym_desktop.ui.live_panel import LivePanel
@@ -59,6 +60,13 @@ STATUS_COLOURS = {
     Status.RUNNING: "#1f5fbf", Status.DONE: "#1e7b34", Status.FAILED: "#b03a2e",
     Status.REFUSED: "#b03a2e", Status.CANCELLED: "#7f6a00",
 }
+
+
+LAYOUT_VERSION = 1  # of the saved panel layout; raise it when the panels change
+QUEUE_STRIP_ROWS = 5
+PANEL_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
+                  | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                  | QDockWidget.DockWidgetFeature.DockWidgetClosable)
 
 
 def segment_line(segment: Segment) -> str:
@@ -87,6 +95,7 @@ class MainWindow(QMainWindow):
     def __init__(self, limit_bytes: int, settings: QSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("grym-desktop")
+        self.setAcceptDrops(True)
         self.limit_bytes = limit_bytes
         self.settings = settings if settings is not None else QSettings()
         self.library = Library()
@@ -128,10 +137,9 @@ class MainWindow(QMainWindow):
         self.live_dock.setObjectName("live")
         self.live_dock.setWidget(self.live_panel)
         # Closable: View ▸ Live brings it back; closed, it takes no room.
-        self.live_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                                   | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.live_dock.setFeatures(PANEL_FEATURES)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.live_dock)
+        self.splitDockWidget(self.memory_dock, self.live_dock, Qt.Orientation.Horizontal)
         self._build_menus()
         self._restore_settings()
         self.live_panel.saved.connect(lambda _transcript: self.refresh_history())
@@ -189,7 +197,6 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.override_button)
-        buttons.addStretch(1)
 
         self.history = HistoryList()
         self.history.transcript_chosen.connect(self.open_history_item)
@@ -197,24 +204,29 @@ class MainWindow(QMainWindow):
         self.history.folder_requested.connect(
             lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent))))
         self.history.delete_requested.connect(self.delete_history_item)
+        self.history.rename_requested.connect(self.rename_history_item)
+        self.history.star_requested.connect(self.star_history_item)
         self.history_filter = QLineEdit()
-        self.history_filter.setPlaceholderText("Filter by file, model or date")
+        self.history_filter.setPlaceholderText("Filter by name, file, model or date")
         self.history_filter.setClearButtonEnabled(True)
         self.history_filter.textChanged.connect(self.history.set_filter)
+        self.starred_only = QToolButton()
+        self.starred_only.setText("★")
+        self.starred_only.setCheckable(True)
+        self.starred_only.setToolTip("Show starred transcripts only")
+        self.starred_only.toggled.connect(self.history.set_starred_only)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.history_filter, 1)
+        filter_row.addWidget(self.starred_only)
         self.queue.itemClicked.connect(self.open_queue_row)
 
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(8, 8, 4, 8)
-        lv.addWidget(self.drop_zone)
-        lv.addLayout(model_row)
-        lv.addWidget(_heading("Queue"))
-        lv.addWidget(self.queue, 1)
-        lv.addWidget(self.progress_bar)
-        lv.addLayout(buttons)
-        lv.addWidget(_heading("History"))
-        lv.addWidget(self.history_filter)
-        lv.addWidget(self.history, 1)
+        # The library sidebar: every past transcript, with its filter at the top.
+        sidebar = QWidget()
+        sv = QVBoxLayout(sidebar)
+        sv.setContentsMargins(8, 8, 4, 8)
+        sv.addWidget(_heading("Library"))
+        sv.addLayout(filter_row)
+        sv.addWidget(self.history, 1)
 
         self.transcript_title = ElidedLabel("No transcript yet")
         bold = self.transcript_title.font()
@@ -234,35 +246,43 @@ class MainWindow(QMainWindow):
         title_row = QHBoxLayout()
         title_row.addWidget(self.transcript_title, 1)
         title_row.addWidget(self.export_row)
-        top = QWidget()
-        tv = QVBoxLayout(top)
-        tv.setContentsMargins(4, 8, 8, 4)
         self.fallback_label = QLabel()
         self.fallback_label.setWordWrap(True)
         self.fallback_label.setStyleSheet("color: #8a5a00;")
         self.fallback_label.hide()
-        tv.addLayout(title_row)
-        tv.addWidget(self.fallback_label)
-        tv.addWidget(self.transcript_view)
 
-        self.chart = MemoryChart()
-        bottom = self.memory_box = QWidget()
-        bv = QVBoxLayout(bottom)
-        bv.setContentsMargins(4, 4, 8, 8)
-        bv.addWidget(_heading("Memory"))
-        self.memory_panel = MemoryPanel(self.chart)  # the chart plus the profiler's report
-        bv.addWidget(self.memory_panel)
+        # The centre: where files come in, the queue as a strip, and the transcript.
+        rows_high = QUEUE_STRIP_ROWS * (self.queue.fontMetrics().height() + 6)
+        self.queue.setMaximumHeight(rows_high + self.queue.header().sizeHint().height() + 4)
+        centre = QWidget()
+        cv = QVBoxLayout(centre)
+        cv.setContentsMargins(4, 8, 8, 4)
+        cv.addWidget(self.drop_zone)
+        cv.addLayout(model_row)
+        cv.addWidget(self.queue)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress_bar, 1)
+        progress_row.addLayout(buttons)
+        cv.addLayout(progress_row)
+        cv.addLayout(title_row)
+        cv.addWidget(self.fallback_label)
+        cv.addWidget(self.transcript_view, 1)
 
-        self.right_split = QSplitter(Qt.Orientation.Vertical)
-        self.right_split.addWidget(top)
-        self.right_split.addWidget(bottom)
-        self.right_split.setSizes([360, 320])
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
-        self.main_split.addWidget(left)
-        self.main_split.addWidget(self.right_split)
+        self.main_split.addWidget(sidebar)
+        self.main_split.addWidget(centre)
         self.main_split.setStretchFactor(1, 1)
-        self.main_split.setSizes([420, 860])
+        self.main_split.setSizes([320, 1000])
         self.setCentralWidget(self.main_split)
+
+        # The memory chart: a panel under the transcript that closes, floats or moves.
+        self.chart = MemoryChart()
+        self.memory_panel = MemoryPanel(self.chart)  # the chart plus the profiler's report
+        self.memory_dock = QDockWidget("Memory", self)
+        self.memory_dock.setObjectName("memory")
+        self.memory_dock.setWidget(self.memory_panel)
+        self.memory_dock.setFeatures(PANEL_FEATURES)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.memory_dock)
 
         right = Qt.TextElideMode.ElideRight
         self.model_label = ElidedLabel("Model: none loaded", mode=right)
@@ -289,11 +309,10 @@ class MainWindow(QMainWindow):
         live.setShortcut(QKeySequence("Ctrl+L"))
         view_menu.addAction(live)
         self._action(view_menu, "Start/stop &recording", self.toggle_recording, "Ctrl+R")
-        memory = view_menu.addAction("&Memory chart")
+        memory = self.memory_dock.toggleViewAction()
+        memory.setText("&Memory chart")
         memory.setShortcut(QKeySequence("Ctrl+M"))
-        memory.setCheckable(True)
-        memory.setChecked(True)
-        memory.toggled.connect(self.memory_box.setVisible)
+        view_menu.addAction(memory)
         models_menu = bar.addMenu("&Models")
         self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
         self._action(models_menu, "&Fallback models…", self.edit_fallback_chain)
@@ -344,11 +363,13 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(self._default_size())
-            self.resizeDocks([self.live_dock], [170], Qt.Orientation.Vertical)
+            self.resizeDocks([self.memory_dock, self.live_dock], [250, 250],
+                             Qt.Orientation.Vertical)
         state = self.settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)  # where the Live dock was, docked or floating, or closed
-        elif not self.live_panel.device_names():
+        # Where the panels were, docked, floating or closed; a layout saved by an older
+        # version of the window is not restored.
+        restored = state is not None and self.restoreState(state, LAYOUT_VERSION)
+        if not restored and not self.live_panel.device_names():
             self.live_dock.hide()  # no microphone: Live takes no room until View ▸ Live
         model = self.settings.value("model")
         if model and self.model_box.findText(model) >= 0:
@@ -362,9 +383,22 @@ class MainWindow(QMainWindow):
             return QSize(1320, 840)
         return QSize(min(1320, int(screen.width() * 0.9)), min(840, int(screen.height() * 0.9)))
 
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Files dragged anywhere over the window are taken, as on the drop zone."""
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    dragMoveEvent = dragEnterEvent
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        paths = local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.add_files(paths)
+
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.setValue("model", self.model_box.current_model_id())
         self.settings.sync()
         self.memory_panel.stop()
@@ -429,12 +463,29 @@ class MainWindow(QMainWindow):
         self.worker.enqueue([path], model_id, options=choices.options,
                             precision=choices.precision)
 
+    def rename_history_item(self, transcript_id: int, name: str) -> None:
+        """Ask for a new name; an empty one gives the transcript back its file's name."""
+        new, ok = QInputDialog.getText(self, "Rename transcript", "Name:", text=name)
+        if ok:
+            self._change_history_item(self.library.rename_transcript, transcript_id, new)
+
+    def star_history_item(self, transcript_id: int, starred: bool) -> None:
+        self._change_history_item(self.library.star_transcript, transcript_id, starred)
+
+    def _change_history_item(self, change, transcript_id: int, value) -> None:
+        try:
+            change(transcript_id, value)
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            return
+        self.refresh_history()
+
     def delete_history_item(self, transcript_id: int) -> None:
         """Delete a past transcript after the user confirms; the audio file is not touched."""
         item = next((self.history.item(i) for i in range(self.history.count())
                      if self.history.item(i).data(Qt.ItemDataRole.UserRole) == transcript_id),
                     None)
-        name = item.text().split("  ·  ")[0] if item is not None else "this transcript"
+        name = item.text().splitlines()[0] if item is not None else "this transcript"
         answer = QMessageBox.question(
             self, "Delete transcript?",
             f"Delete the transcript of {name} from the library? The audio file stays where it is.")

@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from window_helpers import WAIT_MS, answer_next_dialog, drop_files, finished, rows
 
 from grym_desktop.memory.limits import parse_size
+from grym_desktop.store.library import Library
+from grym_desktop.transcript import Segment, Transcript
 from grym_desktop.ui.main_window import MainWindow, settings_from_env
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
@@ -94,7 +96,7 @@ def test_history_filters_and_its_menu_deletes_after_asking_and_transcribes_again
     drop_files(window.drop_zone, [HELLO, DATA / "sentence.ogg"])
     qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
     history = window.history
-    visible = lambda: [history.item(i).text().split("  ·  ")[0]  # noqa: E731
+    visible = lambda: [history.item(i).text().splitlines()[0]  # noqa: E731
                        for i in range(history.count()) if not history.item(i).isHidden()]
     assert visible() == ["sentence.ogg", "hello_world.wav"]
     window.history_filter.setText("hello")
@@ -104,7 +106,8 @@ def test_history_filters_and_its_menu_deletes_after_asking_and_transcribes_again
     item = history.item(0)  # sentence.ogg
     menu = history.menu_for(item)
     actions = {a.text(): a for a in menu.actions() if a.text()}
-    assert list(actions) == ["Open", "Transcribe again with", "Show in folder", "Delete…"]
+    assert list(actions) == ["Open", "Rename…", "Star", "Transcribe again with", "Show in folder",
+                             "Delete…"]
     declined = answer_next_dialog("No")
     actions["Delete…"].trigger()
     assert declined.title == "Delete transcript?" and "sentence.ogg" in declined.text
@@ -114,8 +117,66 @@ def test_history_filters_and_its_menu_deletes_after_asking_and_transcribes_again
     assert confirmed.clicked == "Yes"
     assert visible() == ["hello_world.wav"]
 
-    again = history.menu_for(history.item(0)).actions()[1].menu()
+    again = next(a.menu() for a in history.menu_for(history.item(0)).actions()
+                 if a.text() == "Transcribe again with")
     assert "whisper-tiny.en" in [a.text() for a in again.actions()]
     next(a for a in again.actions() if a.text() == "whisper-tiny.en").trigger()
     qtbot.waitUntil(lambda: finished(window, 3), timeout=WAIT_MS)
     assert rows(window)[2][0] == "hello_world.wav" and rows(window)[2][1].startswith("done")
+
+
+def _saved_transcript(library, file: str, text: str) -> int:
+    transcript_id = library.begin_transcript(file, "whisper-tiny.en", "ctranslate2", "int8", 2.0)
+    library.finish_transcript(transcript_id, Transcript(
+        file=file, model="whisper-tiny.en", engine="ctranslate2", precision="int8",
+        language="en", duration=2.0, segments=[Segment(0.0, 2.0, text)]))
+    return transcript_id
+
+
+def test_history_renames_and_stars_and_both_survive_a_restart(qtbot, tmp_path):
+    library = Library()
+    _saved_transcript(library, str(tmp_path / "hello_world.wav"), "hello world")
+    _saved_transcript(library, str(tmp_path / "sentence.ogg"), "the quick brown fox")
+    library.close()
+    window = open_window(qtbot)
+    history = window.history
+
+    def visible():
+        return [history.item(i).text().splitlines()[0]
+                for i in range(history.count()) if not history.item(i).isHidden()]
+
+    def act(row: int, text: str, answer: str | None = None, typed: str | None = None):
+        actions = {a.text(): a for a in history.menu_for(history.item(row)).actions()}
+        dialog = answer_next_dialog(answer, type_text=typed) if answer else None
+        actions[text].trigger()
+        return dialog
+
+    assert visible() == ["sentence.ogg", "hello_world.wav"]
+    renamed = act(0, "Rename…", "OK", typed="Interview  with\tAda")
+    assert renamed.clicked == "OK" and renamed.title == "Rename transcript"
+    assert visible() == ["Interview with Ada", "hello_world.wav"]
+    window.history_filter.setText("ada")
+    assert visible() == ["Interview with Ada"]
+    window.history_filter.setText("sentence.ogg")  # its file still finds it
+    assert visible() == ["Interview with Ada"]
+    window.history_filter.clear()
+    act(1, "Star")
+    assert visible() == ["Interview with Ada", "★ hello_world.wav"]
+    window.starred_only.setChecked(True)
+    assert visible() == ["★ hello_world.wav"]
+    window.close()
+
+    again = open_window(qtbot)
+    history = again.history
+    assert visible() == ["Interview with Ada", "★ hello_world.wav"]
+    act(1, "Remove star")
+    act(0, "Rename…", "OK", typed="")  # no name: the file's name again
+    assert visible() == ["sentence.ogg", "hello_world.wav"]
+
+
+def test_files_dropped_anywhere_on_the_window_are_queued(qtbot):
+    window = open_window(qtbot)
+    drop_files(window.history, [HELLO])  # the library sidebar, not the drop zone
+    assert rows(window) == [("hello_world.wav", "queued")]
+    qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
+    assert rows(window)[0][1].startswith("done")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit
 
 # A real model loads and transcribes in the tests: allow it two minutes on a busy machine.
 WAIT_MS = 120_000
@@ -55,8 +55,10 @@ class DialogAnswer:
         self.clicked: str | None = None
 
 
-def answer_next_dialog(button: str, wait_ms: int = 10_000) -> DialogAnswer:
-    """Click `button` (its label, e.g. "Yes") in the next modal dialog the app opens.
+def answer_next_dialog(button: str, wait_ms: int = 10_000, type_text: str | None = None
+                       ) -> DialogAnswer:
+    """Click `button` (its label, e.g. "Yes") in the next modal dialog the app opens, after
+    typing type_text into its text field if given.
 
     Call it just before the action that opens the dialog: the action blocks in the dialog's
     own event loop, where a timer finds the dialog, records its title and text, and clicks.
@@ -76,6 +78,8 @@ def answer_next_dialog(button: str, wait_ms: int = 10_000) -> DialogAnswer:
         answer.title = dialog.windowTitle()
         answer.text = "\n".join(label.text() for label in dialog.findChildren(QLabel)
                                 if label.text())
+        if type_text is not None:
+            dialog.findChild(QLineEdit).setText(type_text)
         for candidate in dialog.findChildren(QAbstractButton):
             if candidate.isVisible() and candidate.text().replace("&", "") == button:
                 answer.clicked = button

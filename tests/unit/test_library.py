@@ -80,7 +80,7 @@ def test_library_without_path_is_created_in_grym_data_dir(tmp_path, monkeypatch)
 
 def test_schema_is_versioned_wal_with_foreign_keys(lib):
     with sqlite3.connect(lib.path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in raw.execute("PRAGMA table_info(segments)")]
         assert columns == ["transcript_id", "idx", "start", "end", "text", "words"]
@@ -427,3 +427,38 @@ def test_a_version_1_library_gains_owners_and_keeps_its_transcripts(tmp_path):
         assert old.file == "old.wav" and old.status == "incomplete"
     finally:
         library.close()
+
+
+def test_a_version_2_library_gains_names_and_stars_and_keeps_its_transcripts(tmp_path):
+    path = tmp_path / "library.sqlite3"
+    library = Library(path)
+    transcript_id = library.begin_transcript("talk.wav", "m", "ctranslate2", "int8", 1.0)
+    library.close()
+    with sqlite3.connect(path) as db:  # back to version 2, as an older app left it
+        db.executescript("ALTER TABLE transcripts DROP COLUMN title;"
+                         "ALTER TABLE transcripts DROP COLUMN starred;"
+                         "PRAGMA user_version = 2;")
+    library = Library(path)
+    try:
+        [row] = library.list_transcripts()
+        assert row.file == "talk.wav" and row.name == "talk.wav" and not row.starred
+        library.rename_transcript(transcript_id, "  Budget\nmeeting ")
+        library.star_transcript(transcript_id)
+        [row] = library.list_transcripts()
+        assert row.name == "Budget meeting" and row.starred
+        library.rename_transcript(transcript_id, "")
+        library.star_transcript(transcript_id, False)
+        [row] = library.list_transcripts()
+        assert row.name == "talk.wav" and row.title is None and not row.starred
+    finally:
+        library.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+
+
+def test_a_name_too_long_or_an_unknown_transcript_is_a_clear_error(lib):
+    transcript_id = lib.begin_transcript("a.wav", "m", "ctranslate2", "int8", 1.0)
+    with pytest.raises(GrymError, match="at most 200 characters"):
+        lib.rename_transcript(transcript_id, "x" * 201)
+    with pytest.raises(GrymError, match="not in the library"):
+        lib.star_transcript(transcript_id + 1)
