@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--fast", action="store_true",
                     help="with --file: as fast as the model takes it, not at real time")
     lv.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
+    se = commands.add_parser("search", help="find words in every transcript of the library")
+    se.add_argument("query", nargs="+", metavar="QUERY",
+                    help='words that must all occur; FTS5 syntax works too: \'"a phrase"\', '
+                         "budg*, AND, OR, NOT")
+    se.add_argument("--limit", type=int, default=50, help="at most this many hits (default 50)")
+    se.add_argument("--json", action="store_true")
     return parser
 
 
@@ -119,6 +126,8 @@ def run_command(args: argparse.Namespace, limit: int) -> int:
         return models_command(args, limit)
     if args.command == "live":
         return live_command(args, limit)
+    if args.command == "search":
+        return search_command(args)
     return transcribe_command(args, limit)
 
 
@@ -352,6 +361,30 @@ def _download_model(args: argparse.Namespace, spec, limit: int) -> int:
                           "size_on_disk": st.size_on_disk}))
     else:
         print(f"{spec.id} is installed and verified in {path}.")
+    return 0
+
+
+def search_command(args: argparse.Namespace) -> int:
+    """The library's segments that match the query, best first, one per line or as JSON."""
+    from dataclasses import asdict
+
+    from grym_desktop.store.library import Library
+
+    if args.limit < 1:
+        print("grym-desktop: --limit must be at least 1.", file=sys.stderr)
+        return 2
+    library = Library()
+    try:
+        hits = library.search(" ".join(args.query), limit=args.limit)
+    finally:
+        library.close()
+    if args.json:
+        print(json.dumps([asdict(h) for h in hits], ensure_ascii=False))
+        return 0
+    if not hits:
+        print("No matches.", file=sys.stderr)
+    for h in hits:
+        print(f"{h.name}  {clock(h.start)}–{clock(h.end)}  {h.snippet}")
     return 0
 
 

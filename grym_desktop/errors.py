@@ -81,6 +81,12 @@ class UsageError(GrymError):
     exit_code = 2
 
 
+class SearchQueryError(GrymError):
+    """A library search that cannot be read: empty, or not valid FTS5 syntax (exit code 3)."""
+
+    exit_code = 3
+
+
 _BY_NAME = {
     cls.__name__: cls
     for cls in (
@@ -100,6 +106,7 @@ _BY_NAME = {
         ProtocolError,
         TaskCancelledError,
         UsageError,
+        SearchQueryError,
     )
 }
 

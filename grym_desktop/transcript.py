@@ -73,6 +73,10 @@ class Transcript:
     complete: bool = True
     # Sentences a person should read with the result, e.g. that the file was cut short.
     warnings: list[str] = field(default_factory=list)
+    # True when a person changed the model's text (the library keeps the model's original).
+    edited: bool = False
+    # Its row in the user's library, once saved there (not part of the exported result).
+    library_id: int | None = None
 
     @property
     def text(self) -> str:
@@ -91,6 +95,7 @@ class Transcript:
             "metrics": asdict(self.metrics),
             "complete": self.complete,
             "warnings": list(self.warnings),
+            "edited": self.edited,
         }
 
 

@@ -6,11 +6,14 @@ Plain helper functions and constants are in helpers.py (the window's in gui/wind
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from audio_checks import write_tones
 from helpers import DATA
+from pulse_sink import PulseSink
 
 
 @pytest.fixture(autouse=True)
@@ -69,6 +72,39 @@ def spoken_sentences(tmp_path_factory) -> list[tuple[Path, str]]:
                        check=True)
         out.append((path, text))
     return out
+
+
+@pytest.fixture(scope="session")
+def pulse_server(tmp_path_factory) -> PulseSink:
+    """A private PulseAudio server whose null sink records what is played (tests/pulse_sink.py)."""
+    sink = PulseSink(tmp_path_factory.mktemp("pulse")).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def audio_output(pulse_server) -> PulseSink:
+    """PortAudio's default output is the private sink for this test, and what it was after."""
+    import sounddevice
+
+    saved = {name: os.environ.get(name) for name in pulse_server.env}
+    os.environ.update(pulse_server.env)
+    sounddevice._terminate()  # PortAudio reads ALSA's configuration (HOME's .asoundrc) anew
+    sounddevice._initialize()
+    yield pulse_server
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    sounddevice._terminate()
+    sounddevice._initialize()
+
+
+@pytest.fixture(scope="session")
+def tones(tmp_path_factory) -> Path:
+    """8 s of 0.25 s tones of different pitches (tests/audio_checks.py)."""
+    return write_tones(tmp_path_factory.mktemp("tones") / "tones.wav")
 
 
 def pytest_collection_modifyitems(items):

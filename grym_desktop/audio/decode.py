@@ -29,6 +29,7 @@ SAMPLE_RATE = 16000
 
 _RAW_SUFFIXES = {".raw", ".pcm"}
 _MPEG_SUFFIXES = {".mp3", ".mp2", ".mp1", ".mpga"}
+_AV_PREROLL = 0.2  # seconds decoded and dropped before a seek point: MP3's bit reservoir, AAC
 _SF_BLOCK = 16384  # source frames per soundfile read; also how closely damage is located
 _BLOCK_VALUES = 1 << 20  # at most this many samples (all channels) in one read: 4 MB
 # Sample rates a real recording can have; a header claiming another is damaged or hostile
@@ -55,7 +56,9 @@ _MEDIA_MAGIC = (
     b"\x1aE\xdf\xa3", b"0&\xb2u", b"FLV", b"#!AMR", b"MAC ", b"wvpk",
 )
 
-Pieces = Callable[[], Iterator[np.ndarray]]
+# (start seconds, output rate) -> mono float32 pieces from there, seeking rather than decoding
+# what lies before.
+Pieces = Callable[[float, int], Iterator[np.ndarray]]
 
 
 @dataclass
@@ -83,7 +86,15 @@ def iter_chunks(path: str | Path, chunk_seconds: float = 30.0) -> Iterator[np.nd
     if size < 1:
         raise ValueError(f"chunk_seconds must be positive, got {chunk_seconds}")
     info, pieces = _open_checked(path)
-    return _rechunk(_library_errors_typed(pieces(), path), size, info)
+    return _rechunk(_library_errors_typed(pieces(0.0, SAMPLE_RATE), path), size, info)
+
+
+def open_reader(path: str | Path) -> tuple[AudioInfo, Pieces]:
+    """The file's info and a reader(start, rate) of mono float32 pieces at `rate` from `start`
+    seconds, for playback: it seeks instead of decoding what lies before, and raises as
+    iter_chunks does (input errors from the headers here, at once)."""
+    info, pieces = _open_checked(path)
+    return info, lambda start, rate: _library_errors_typed(pieces(start, rate), path)
 
 
 def load_audio(path: str | Path) -> np.ndarray:
@@ -191,7 +202,7 @@ def _open_sf(path: str | Path, raw: bool) -> tuple[AudioInfo, Pieces]:
             promised = _wav_promised_frames(path, f.channels, f.subtype)
             if promised is not None and promised > f.frames:
                 info.header_duration = promised / f.samplerate
-    return info, lambda: _sf_pieces(path, raw)
+    return info, lambda start, rate: _sf_pieces(path, raw, start, rate)
 
 
 def not_a_number_error(path: str | Path, seconds: float) -> CorruptAudioError:
@@ -227,14 +238,15 @@ def _wav_promised_frames(path: str | Path, channels: int, subtype: str) -> int |
     return None
 
 
-def _sf_pieces(path: str | Path, raw: bool) -> Iterator[np.ndarray]:
+def _sf_pieces(path: str | Path, raw: bool, start: float = 0.0,
+               out_rate: int = SAMPLE_RATE) -> Iterator[np.ndarray]:
     with _sf_file(path, raw) as f:
         rate = f.samplerate
-        resampler = None if rate == SAMPLE_RATE else soxr.ResampleStream(
-            rate, SAMPLE_RATE, 1, dtype="float32"
+        resampler = None if rate == out_rate else soxr.ResampleStream(
+            rate, out_rate, 1, dtype="float32"
         )
         frames = max(1, min(_SF_BLOCK, _BLOCK_VALUES // f.channels))
-        done = 0
+        done = f.seek(min(round(start * rate), f.frames)) if start > 0 else 0
         while True:
             try:
                 block = f.read(frames, dtype="float32", always_2d=True)
@@ -287,8 +299,8 @@ def _open_av(path: str | Path, head: bytes, size: int) -> tuple[AudioInfo, Piece
     # A missing duration (streamed WebM, raw AAC) is measured from the packets, without decoding.
     info.duration = duration if duration is not None else _av_scan_duration(path)
     # MP4 sample tables give the exact length; AAC decoders emit padding beyond it.
-    limit = round(info.duration * SAMPLE_RATE) if "mp4" in fmt else None
-    return info, lambda: _av_pieces(path, size, limit)
+    limit = info.duration if "mp4" in fmt else None
+    return info, lambda start, rate: _av_pieces(path, size, limit, start, rate)
 
 
 def _av_check_first_frame(container, stream, path: str | Path) -> None:
@@ -316,25 +328,54 @@ def _av_scan_duration(path: str | Path) -> float:
         return float((end - (start or 0)) * stream.time_base)
 
 
-def _av_pieces(path: str | Path, size: int, limit: int | None) -> Iterator[np.ndarray]:
+def _av_pieces(path: str | Path, size: int, limit_seconds: float | None, start: float = 0.0,
+               rate: int = SAMPLE_RATE) -> Iterator[np.ndarray]:
     # Keep the source layout and average the channels here: the same mean-of-channels downmix
     # as the soundfile path, and no rematrixing of layouts FFmpeg cannot name.
-    resampler = av.AudioResampler(format="fltp", rate=SAMPLE_RATE)
+    resampler = av.AudioResampler(format="fltp", rate=rate)
+    first = round(start * rate)
+    left = None if limit_seconds is None else round(limit_seconds * rate) - first
     done = 0
     with av.open(str(path)) as container:
+        skip: int | None = 0  # samples decoded before `start`, known from the first frame
+        if start > 0:
+            _av_seek(container, start)
+            skip = None
         try:
             for frame in _av_frames(container, size):
+                if skip is None and frame is not None:
+                    skip = max(0, round((start - _av_time(container, frame)) * rate))
                 for out in resampler.resample(frame):
                     mono = out.to_ndarray().mean(axis=0, dtype=np.float32)
-                    if limit is not None:
-                        mono = mono[: max(limit - done, 0)]
+                    if skip:
+                        dropped, mono = min(skip, len(mono)), mono[skip:]
+                        skip -= dropped
+                    if left is not None:
+                        mono = mono[: max(left - done, 0)]
                     done += len(mono)
                     yield mono
         except av.error.FFmpegError:
-            at = done / SAMPLE_RATE
+            at = (first + done) / rate
             raise CorruptAudioError(
                 f"{path} is damaged near {at:.1f} s and cannot be decoded past there."
             ) from None
+
+
+def _av_seek(container, start: float) -> None:
+    """Seek the first audio stream to a point before `start` seconds of decoded audio (whose
+    second 0 is the stream's start time), early enough that codecs whose frames overlap (MP3,
+    AAC) decode `start` itself cleanly."""
+    stream = container.streams.audio[0]
+    at = max(0.0, start - _AV_PREROLL)
+    container.seek((stream.start_time or 0) + int(at / stream.time_base), stream=stream)
+
+
+def _av_time(container, frame: av.AudioFrame) -> float:
+    """Seconds of decoded audio at this frame's first sample."""
+    stream = container.streams.audio[0]
+    if frame.pts is None:
+        return 0.0
+    return float((frame.pts - (stream.start_time or 0)) * frame.time_base)
 
 
 def _av_frames(container, size: int) -> Iterator[av.AudioFrame | None]:

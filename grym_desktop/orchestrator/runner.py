@@ -283,6 +283,7 @@ class Orchestrator:
         )
         if self.library is not None:
             self.library.finish_transcript(record_id, transcript)
+            transcript.library_id = record_id
         return transcript
 
     # -- the public API: everything that needs a model goes through these ---------------

@@ -2,11 +2,14 @@
 
 Every segment is committed as it arrives, so a killed app loses at most the segment
 being decoded; rows a killed app left "running" become "incomplete" at the next start.
+Edits keep the model's original segments, unsaved edits live on as drafts, and every
+segment is in a full-text (FTS5) index.
 """
 
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import sqlite3
@@ -14,20 +17,69 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
 
-from grym_desktop.errors import GrymError
+from grym_desktop.errors import GrymError, SearchQueryError
 from grym_desktop.paths import data_dir
 from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STATUSES = ("running", "complete", "incomplete", "failed", "cancelled")
 PREVIEW_CHARS = 80
+# bm25 has to score every match (about 1.5 us each: FTS5 has no top-k shortcut), so a query
+# matching more segments than this ranks its newest this many; fewer are all ranked.
+RANKED_MATCHES = 10_000
 TITLE_CHARS = 200  # the longest name a person may give a transcript
 
+# Segments have an explicit id: it is the full-text index's rowid, and VACUUM keeps it (it may
+# renumber the implicit rowid of a table without one).
+_SEGMENTS_COLUMNS = """
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start REAL NOT NULL,
+    "end" REAL NOT NULL,
+    text TEXT NOT NULL,
+    words TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (transcript_id, idx)
+"""
+# Version 4: the model's original segments of an edited transcript, unsaved edits (drafts),
+# and an external-content FTS5 index over segments.text kept in step by triggers (which also
+# fire for the rows ON DELETE CASCADE removes). Its prefix indexes make `bu*` and `bud*` as
+# quick as a word (without them a million segments took 100 ms for two letters).
+_EDITS_AND_SEARCH = """
+CREATE TABLE IF NOT EXISTS original_segments (
+    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start REAL NOT NULL,
+    "end" REAL NOT NULL,
+    text TEXT NOT NULL,
+    words TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (transcript_id, idx)
+);
+CREATE TABLE IF NOT EXISTS drafts (
+    transcript_id INTEGER PRIMARY KEY REFERENCES transcripts(id) ON DELETE CASCADE,
+    segments TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS segments_fts USING fts5(
+    text, content='segments', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
+    prefix='2 3'
+);
+CREATE TRIGGER IF NOT EXISTS segments_fts_insert AFTER INSERT ON segments BEGIN
+    INSERT INTO segments_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS segments_fts_delete AFTER DELETE ON segments BEGIN
+    INSERT INTO segments_fts (segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS segments_fts_update AFTER UPDATE OF id, text ON segments BEGIN
+    INSERT INTO segments_fts (segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO segments_fts (rowid, text) VALUES (new.id, new.text);
+END;
+"""
 _SCHEMA = f"""
 BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS transcripts (
@@ -46,18 +98,13 @@ CREATE TABLE IF NOT EXISTS transcripts (
     owner_pid INTEGER,  -- the process writing a "running" transcript, and when it started
     owner_started REAL,
     title TEXT,  -- the name the user gave it; NULL: its file's name
-    starred INTEGER NOT NULL DEFAULT 0
+    starred INTEGER NOT NULL DEFAULT 0,
+    edited INTEGER NOT NULL DEFAULT 0,  -- 1: its segments are the user's, the model's are kept
+    edited_at TEXT
 );
-CREATE TABLE IF NOT EXISTS segments (
-    transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    start REAL NOT NULL,
-    "end" REAL NOT NULL,
-    text TEXT NOT NULL,
-    words TEXT NOT NULL DEFAULT '[]',
-    PRIMARY KEY (transcript_id, idx)
-);
+CREATE TABLE IF NOT EXISTS segments ({_SEGMENTS_COLUMNS});
 CREATE INDEX IF NOT EXISTS transcripts_status ON transcripts(status);
+{_EDITS_AND_SEARCH}
 PRAGMA user_version = {SCHEMA_VERSION};
 COMMIT;
 """
@@ -77,6 +124,22 @@ BEGIN;
 ALTER TABLE transcripts ADD COLUMN title TEXT;
 ALTER TABLE transcripts ADD COLUMN starred INTEGER NOT NULL DEFAULT 0;
 PRAGMA user_version = 3;
+COMMIT;
+""",
+    # Edits (originals, drafts) and full-text search; segments gain an explicit id (their
+    # old rowid), and the index is built from the segments already there.
+    3: f"""
+BEGIN;
+CREATE TABLE segments_v4 ({_SEGMENTS_COLUMNS});
+INSERT INTO segments_v4 (id, transcript_id, idx, start, "end", text, words)
+    SELECT rowid, transcript_id, idx, start, "end", text, words FROM segments ORDER BY rowid;
+DROP TABLE segments;
+ALTER TABLE segments_v4 RENAME TO segments;
+ALTER TABLE transcripts ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE transcripts ADD COLUMN edited_at TEXT;
+{_EDITS_AND_SEARCH}
+INSERT INTO segments_fts (segments_fts) VALUES ('rebuild');
+PRAGMA user_version = 4;
 COMMIT;
 """,
 }
@@ -115,11 +178,30 @@ class TranscriptSummary:
     preview: str
     title: str | None = None  # the name the user gave it, if any
     starred: bool = False
+    edited: bool = False  # a person changed the model's text
 
     @property
     def name(self) -> str:
         """What the list calls it: the user's name for it, else its file's name."""
-        return self.title or Path(self.file).name
+        return _name(self.title, self.file)
+
+
+@dataclass
+class SearchHit:
+    """One segment that matches a search, with its matches wrapped in « and »."""
+
+    transcript_id: int
+    file: str
+    name: str  # the transcript's title, else its file's name
+    segment_index: int
+    start: float
+    end: float
+    snippet: str
+    rank: float  # bm25: lower is a better match
+
+
+def _name(title: str | None, file: str) -> str:
+    return title or Path(file).name
 
 
 def _reason(exc: BaseException) -> str:
@@ -148,6 +230,70 @@ def _still_running(pid: int | None, started: float | None) -> bool:
         return abs(psutil.Process(pid).create_time() - started) < 0.01
     except psutil.Error:
         return False
+
+
+def _segment_rows(transcript_id: int, segments: list[Segment]) -> list[tuple]:
+    """(transcript_id, idx, start, end, text, words as JSON) rows, numbered from 0."""
+    return [
+        (transcript_id, i, s.start, s.end, s.text,
+         json.dumps([asdict(w) for w in s.words], ensure_ascii=False))
+        for i, s in enumerate(segments)
+    ]
+
+
+# Characters and words that make a query FTS5 syntax; anything else is searched as plain words
+# (so `10:30` and `C++` are words, not a column filter and a phrase join).
+_SYNTAX_CHARS = frozenset('"*()^{}')
+_SYNTAX_WORDS = frozenset(("AND", "OR", "NOT"))
+
+
+def fts_query(query: str) -> str:
+    """The FTS5 expression for what a person typed.
+
+    Plain words (`budget meeting`, `don't`, `e-mail`) become quoted terms that must all occur;
+    a query using FTS5 syntax (quotes, `budg*`, AND/OR/NOT, NEAR(), brackets) is used as it is.
+    """
+    words = query.split()
+    if any(c in _SYNTAX_CHARS for c in query) or any(w in _SYNTAX_WORDS for w in words):
+        return query
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+_QUERY_ERRORS = ("fts5:", "unterminated string", "no such column", "unknown special query")
+
+
+def _is_query_error(exc: sqlite3.Error) -> bool:
+    """Whether SQLite refused the MATCH expression itself (not the database)."""
+    return str(exc).startswith(_QUERY_ERRORS)
+
+
+def _query_problem(exc: sqlite3.Error) -> str:
+    """What is wrong with a query, from SQLite's message, in a user's words."""
+    text = str(exc)
+    if text.startswith("unterminated string"):
+        return "a quote is not closed"
+    if text == 'fts5: syntax error near ""':
+        return "it stops where more should follow"
+    if text.startswith("fts5: syntax error near "):
+        return f"{text.removeprefix('fts5: syntax error near ')} is out of place"
+    if text.startswith("no such column: "):
+        return f"‘{text.removeprefix('no such column: ')}:’ is not a column to search in"
+    if text.startswith("unknown special query"):
+        return "it has no word to search for"
+    return text.removeprefix("fts5: ")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building many small objects: its collections find nothing
+    there and took a third of loading a 3,000-segment transcript."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _preview(texts: list[str]) -> str:
@@ -180,6 +326,7 @@ class Library:
                 self.path, isolation_level=None, timeout=5.0, check_same_thread=False
             )
             self._conn.execute("PRAGMA foreign_keys = ON")
+            self._check_fts5()
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -192,6 +339,16 @@ class Library:
                 version = SCHEMA_VERSION
             for step in range(version, SCHEMA_VERSION):
                 self._conn.executescript(MIGRATIONS[step])
+
+    def _check_fts5(self) -> None:
+        try:
+            self._conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+            self._conn.execute("DROP TABLE temp.fts5_probe")
+        except sqlite3.OperationalError as exc:
+            raise GrymError(
+                f"This Python's SQLite {sqlite3.sqlite_version} was built without FTS5, which "
+                "the library needs for search; use a Python whose sqlite3 module has FTS5."
+            ) from exc
 
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:
@@ -291,17 +448,7 @@ class Library:
                 self._conn.executemany(
                     'INSERT INTO segments (transcript_id, idx, start, "end", text, words)'
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            transcript_id,
-                            i,
-                            s.start,
-                            s.end,
-                            s.text,
-                            json.dumps([asdict(w) for w in s.words], ensure_ascii=False),
-                        )
-                        for i, s in enumerate(transcript.segments)
-                    ],
+                    _segment_rows(transcript_id, transcript.segments),
                 )
 
     def fail_transcript(self, transcript_id: int, message: str, status: str = "failed") -> None:
@@ -336,7 +483,8 @@ class Library:
         with self._guard("read"):
             rows = self._conn.execute(
                 "SELECT id, file, model, engine, precision, created_at, duration, status, error,"
-                " (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id), title, starred"
+                " (SELECT COUNT(*) FROM segments s WHERE s.transcript_id = t.id), title, starred,"
+                " edited"
                 " FROM transcripts t ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
@@ -351,30 +499,42 @@ class Library:
         return [
             TranscriptSummary(
                 *row[:9], segment_count=row[9], preview=_preview(texts.get(row[0], [])),
-                title=row[10], starred=bool(row[11]),
+                title=row[10], starred=bool(row[11]), edited=bool(row[12]),
             )
             for row in rows
         ]
 
     def load_transcript(self, transcript_id: int) -> Transcript:
-        """One transcript with its segments and words in order."""
+        """One transcript with its segments and words in order (the user's, once edited)."""
+        return self._load(transcript_id, original=False)
+
+    def load_original(self, transcript_id: int) -> Transcript:
+        """The transcript as the model wrote it: for a never-edited one, load_transcript's."""
+        return self._load(transcript_id, original=True)
+
+    def _load(self, transcript_id: int, original: bool) -> Transcript:
         with self._guard("read"):
             row = self._conn.execute(
                 "SELECT file, model, engine, precision, language, duration, status, fallback,"
-                " metrics, error FROM transcripts WHERE id = ?",
+                " metrics, error, edited FROM transcripts WHERE id = ?",
                 (transcript_id,),
             ).fetchone()
             if row is None:
                 raise GrymError(f"Transcript {transcript_id} is not in the library.")
+            edited = bool(row[10])
+            table = "original_segments" if original and edited else "segments"
+            rows = self._conn.execute(
+                f'SELECT start, "end", text, words FROM {table} WHERE transcript_id = ?'
+                " ORDER BY idx",
+                (transcript_id,),
+            ).fetchall()
+        with _collector_paused():
             segments = [
                 Segment.from_dict({"start": s, "end": e, "text": t, "words": json.loads(w)})
-                for s, e, t, w in self._conn.execute(
-                    'SELECT start, "end", text, words FROM segments WHERE transcript_id = ?'
-                    " ORDER BY idx",
-                    (transcript_id,),
-                )
+                for s, e, t, w in rows
             ]
-        file, model, engine, precision, language, duration, status, fallback, metrics, error = row
+        (file, model, engine, precision, language, duration, status, fallback, metrics, error,
+         _) = row
         fb = json.loads(fallback) if fallback else None
         known = {f.name for f in fields(Metrics)}
         return Transcript(
@@ -389,7 +549,114 @@ class Library:
             metrics=Metrics(**{k: v for k, v in json.loads(metrics or "{}").items() if k in known}),
             complete=status == "complete",
             warnings=[error] if error and status == "incomplete" else [],
+            edited=edited and not original,
         )
+
+    def save_edit(self, transcript_id: int, segments: list[Segment]) -> None:
+        """Make segments the transcript's text, in one transaction: the first edit keeps the
+        model's segments as the original; the transcript is marked edited; its draft is gone.
+        """
+        now = datetime.now().astimezone().isoformat(timespec="seconds")
+        with self._guard("save to"), self._transaction():
+            row = self._conn.execute(
+                "SELECT status, edited FROM transcripts WHERE id = ?", (transcript_id,)
+            ).fetchone()
+            if row is None:
+                raise GrymError(f"Transcript {transcript_id} is not in the library.")
+            if row[0] == "running":
+                raise GrymError(f"Transcript {transcript_id} is still being written; it can be "
+                                "edited once it has finished.")
+            if not row[1]:
+                self._conn.execute(
+                    'INSERT INTO original_segments (transcript_id, idx, start, "end", text, words)'
+                    ' SELECT transcript_id, idx, start, "end", text, words FROM segments'
+                    " WHERE transcript_id = ?",
+                    (transcript_id,),
+                )
+            self._conn.execute("DELETE FROM segments WHERE transcript_id = ?", (transcript_id,))
+            self._conn.executemany(
+                'INSERT INTO segments (transcript_id, idx, start, "end", text, words)'
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                _segment_rows(transcript_id, segments),
+            )
+            self._conn.execute(
+                "UPDATE transcripts SET edited = 1, edited_at = ? WHERE id = ?",
+                (now, transcript_id),
+            )
+            self._conn.execute("DELETE FROM drafts WHERE transcript_id = ?", (transcript_id,))
+
+    def save_draft(self, transcript_id: int, segments: list[Segment]) -> None:
+        """Keep unsaved edits (autosave); they are on disk when this returns."""
+        data = json.dumps([asdict(s) for s in segments], ensure_ascii=False)
+        now = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # sorts as text
+        with self._guard("save to"):
+            try:
+                self._conn.execute(
+                    "INSERT INTO drafts (transcript_id, segments, saved_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (transcript_id) DO UPDATE"
+                    " SET segments = excluded.segments, saved_at = excluded.saved_at",
+                    (transcript_id, data, now),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise GrymError(f"Transcript {transcript_id} is not in the library.") from exc
+
+    def load_draft(self, transcript_id: int) -> list[Segment] | None:
+        """The unsaved edits of a transcript, or None when it has none."""
+        with self._guard("read"):
+            row = self._conn.execute(
+                "SELECT segments FROM drafts WHERE transcript_id = ?", (transcript_id,)
+            ).fetchone()
+        return None if row is None else [Segment.from_dict(d) for d in json.loads(row[0])]
+
+    def discard_draft(self, transcript_id: int) -> None:
+        """Forget a transcript's unsaved edits (nothing happens when it has none)."""
+        with self._guard("save to"):
+            self._conn.execute("DELETE FROM drafts WHERE transcript_id = ?", (transcript_id,))
+
+    def drafts(self) -> list[int]:
+        """Ids of the transcripts with unsaved edits, the most recently saved first."""
+        with self._guard("read"):
+            return [tid for (tid,) in self._conn.execute(
+                "SELECT transcript_id FROM drafts ORDER BY saved_at DESC, transcript_id DESC")]
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Segments of every transcript that match query, the best match (bm25) first.
+
+        Plain words must all occur (in any order); FTS5 syntax works too: "a phrase",
+        budg*, AND/OR/NOT, NEAR(). An empty or malformed query raises SearchQueryError.
+        """
+        if not query.strip():
+            raise SearchQueryError("The search is empty; type a word to search for.")
+        expression = fts_query(query)
+        with self._guard("search"):
+            try:
+                # The RANKED_MATCHES-th newest match: walking the index by rowid is cheap.
+                bound = self._conn.execute(
+                    "SELECT rowid FROM segments_fts WHERE segments_fts MATCH ?"
+                    " ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                    (expression, RANKED_MATCHES - 1),
+                ).fetchone()
+                rows = self._conn.execute(
+                    "SELECT s.transcript_id, t.file, t.title, s.idx, s.start, s.\"end\","
+                    " highlight(segments_fts, 0, '«', '»'), segments_fts.rank"
+                    " FROM segments_fts"
+                    " JOIN segments s ON s.id = segments_fts.rowid"
+                    " JOIN transcripts t ON t.id = s.transcript_id"
+                    " WHERE segments_fts MATCH ? AND segments_fts.rowid >= ?"
+                    " ORDER BY segments_fts.rank LIMIT ?",
+                    (expression, bound[0] if bound else 0, max(0, int(limit))),
+                ).fetchall()
+            except sqlite3.OperationalError as exc:
+                if not _is_query_error(exc):
+                    raise
+                raise SearchQueryError(
+                    f"The search ‘{query}’ cannot be read ({_query_problem(exc)}); put words in "
+                    "double quotes to search for them as they are."
+                ) from exc
+        return [
+            SearchHit(tid, file, _name(title, file), idx, start, end, snippet.strip(), rank)
+            for tid, file, title, idx, start, end, snippet, rank in rows
+        ]
 
     def rename_transcript(self, transcript_id: int, title: str) -> None:
         """Give a transcript a name of its own; an empty name gives it back its file's name."""
@@ -411,7 +678,7 @@ class Library:
                 raise GrymError(f"Transcript {transcript_id} is not in the library.")
 
     def delete_transcript(self, transcript_id: int) -> None:
-        """Remove a transcript and its segments."""
+        """Remove a transcript with its segments, original segments, draft and search entries."""
         with self._guard("save to"):
             self._conn.execute("DELETE FROM transcripts WHERE id = ?", (transcript_id,))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from grym_desktop.memory.limits import resolve_limit
@@ -27,4 +28,5 @@ def main(argv: list[str] | None = None, memory_limit: str | None = None) -> int:
         library.close()
     window = MainWindow(limit, settings)
     window.show()
+    QTimer.singleShot(0, window.offer_drafts)  # corrections a crash left unsaved
     return app.exec()

@@ -27,6 +27,8 @@ def history_text(row: TranscriptSummary) -> str:
         mark, details = "⚠ ", f"{details}  ·  {row.status}, {row.segment_count} segments"
     elif row.status == "running":
         details = f"{details}  ·  running…"
+    if row.edited:
+        details = f"{details}  ·  corrected"
     star = "★ " if row.starred else ""
     return f"{mark}{star}{row.name}\n{details}"
 

@@ -12,10 +12,7 @@ from PySide6.QtGui import (
     QAction,
     QColor,
     QDesktopServices,
-    QFont,
-    QFontDatabase,
     QKeySequence,
-    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -53,6 +49,7 @@ from grym_desktop.ui.memory_panel import MemoryPanel
 from grym_desktop.ui.model_manager import ModelManager
 from grym_desktop.ui.model_picker import ModelPicker
 from grym_desktop.ui.settings_dialog import SettingsDialog, transcribe_choices
+from grym_desktop.ui.transcript_editor import TranscriptEditor
 from grym_desktop.ui.widgets import ElidedLabel, ExportRow, set_bar_value, transcribe_models
 from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord
 
@@ -69,8 +66,7 @@ PANEL_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
                   | QDockWidget.DockWidgetFeature.DockWidgetClosable)
 
 
-def segment_line(segment: Segment) -> str:
-    return f"[{clock(segment.start)} → {clock(segment.end)}] {segment.text.strip()}"
+AUTOSAVE_MS = 1000  # corrections are kept as a draft this long after the last one
 
 
 # What each pressure level makes the planner do, for the status bar.
@@ -232,12 +228,12 @@ class MainWindow(QMainWindow):
         bold = self.transcript_title.font()
         bold.setBold(True)
         self.transcript_title.setFont(bold)
-        self.transcript_view = QPlainTextEdit()
-        self.transcript_view.setReadOnly(True)
-        self.transcript_view.setPlaceholderText("Segments appear here as they are transcribed.")
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        self.transcript_view.setFont(mono)
+        self.transcript_view = TranscriptEditor()  # segments; corrected in place once done
+        self.transcript_view.edited.connect(self.on_transcript_edited)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setSingleShot(True)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.save_draft)
         self.export_row = ExportRow(self.settings)
         self.export_row.exported.connect(
             lambda path: self.statusBar().showMessage(f"Exported {path}", 8000))
@@ -300,7 +296,17 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         edit_menu = bar.addMenu("&Edit")
+        editor = self.transcript_view.actions_by_name
+        edit_menu.addAction(editor["undo"])
+        edit_menu.addAction(editor["redo"])
+        edit_menu.addSeparator()
         self._action(edit_menu, "&Find in transcript…", self.find_in_transcript, QKeySequence.Find)
+        edit_menu.addAction(editor["replace"])
+        self._action(edit_menu, "&Save corrections", self.save_edits, QKeySequence.Save)
+        edit_menu.addSeparator()
+        for name in ("split", "merge", "delete", "start_earlier", "start_later", "end_earlier",
+                     "end_later"):
+            edit_menu.addAction(editor[name])
         edit_menu.addSeparator()
         self._action(edit_menu, "&Settings…", self.open_settings, "Ctrl+,")
         view_menu = bar.addMenu("&View")
@@ -349,10 +355,99 @@ class MainWindow(QMainWindow):
 
     def find_in_transcript(self) -> None:
         text, ok = QInputDialog.getText(self, "Find", "Find in the transcript:")
-        if ok and text and not self.transcript_view.find(text):
-            self.transcript_view.moveCursor(QTextCursor.MoveOperation.Start)
-            if not self.transcript_view.find(text):
-                self.statusBar().showMessage(f"“{text}” is not in this transcript.", 5000)
+        if ok and text and not self.transcript_view.find_next(text):
+            self.statusBar().showMessage(f"“{text}” is not in this transcript.", 5000)
+
+    # -- corrections ---------------------------------------------------------------------
+
+    def on_transcript_edited(self) -> None:
+        """An edit (or undo): exports use the corrected text; a draft is kept soon after."""
+        if self.shown is None:
+            return
+        self.following = False  # the next file must not replace what is being corrected
+        self.shown = replace(self.shown, segments=self.transcript_view.segments(),
+                             edited=self.shown.edited or self.transcript_view.modified)
+        self.export_row.set_transcript(self.shown)
+        self._show_title()
+        self.autosave_timer.start()
+
+    def save_draft(self) -> None:
+        """Keep unsaved corrections in the library, so a crash loses none of them."""
+        transcript_id = self.shown.library_id if self.shown is not None else None
+        if transcript_id is None:
+            return
+        try:
+            if self.transcript_view.modified:
+                self.library.save_draft(transcript_id, self.transcript_view.segments())
+            else:
+                self.library.discard_draft(transcript_id)
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+
+    def save_edits(self) -> bool:
+        """Save the corrections as the transcript's text; the model's original is kept."""
+        if self.shown is None or self.shown.library_id is None or not self.transcript_view.modified:
+            return True
+        self.autosave_timer.stop()
+        try:
+            self.library.save_edit(self.shown.library_id, self.transcript_view.segments())
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            return False
+        self.transcript_view.set_saved()
+        self.shown = replace(self.shown, edited=True)
+        self._show_title()
+        self.statusBar().showMessage("Saved the corrections; the model's text is kept too.", 8000)
+        self.refresh_history()
+        return True
+
+    def settle_edits(self) -> bool:
+        """Before the shown transcript goes away: ask to save unsaved corrections. False when
+        the user cancels (the transcript stays)."""
+        if self.shown is None or not self.transcript_view.modified:
+            return True
+        answer = QMessageBox.question(
+            self, "Save corrections?",
+            f"Save your corrections to {Path(self.shown.file).name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_edits()
+        if answer == QMessageBox.StandardButton.Discard:
+            self.autosave_timer.stop()
+            if self.shown.library_id is not None:
+                self.library.discard_draft(self.shown.library_id)
+            self.transcript_view.set_saved()
+            return True
+        return False
+
+    def offer_drafts(self) -> None:
+        """At start: corrections a closed or killed window did not save are offered back."""
+        try:
+            ids = self.library.drafts()
+        except GrymError:
+            return
+        for transcript_id in ids:
+            try:
+                transcript = self.library.load_transcript(transcript_id)
+                draft = self.library.load_draft(transcript_id)
+            except GrymError:
+                continue
+            if draft is None:
+                continue
+            answer = QMessageBox.question(
+                self, "Unsaved corrections",
+                f"Your corrections to {Path(transcript.file).name} were not saved. "
+                "Open them to go on?",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard)
+            if answer == QMessageBox.StandardButton.Discard:
+                self.library.discard_draft(transcript_id)
+                continue
+            transcript.library_id = transcript_id
+            self.following = False
+            self.show_transcript(transcript)
+            self.transcript_view.apply(draft, "Unsaved corrections")
+            return
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About grym-desktop",
@@ -397,6 +492,9 @@ class MainWindow(QMainWindow):
             self.add_files(paths)
 
     def closeEvent(self, event) -> None:
+        if not self.settle_edits():
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.setValue("model", self.model_box.current_model_id())
@@ -449,11 +547,14 @@ class MainWindow(QMainWindow):
 
     def open_history_item(self, transcript_id: int) -> None:
         """Show a past transcript; it stays on screen while the queue runs on."""
+        if not self.settle_edits():
+            return
         try:
             transcript = self.library.load_transcript(transcript_id)
         except GrymError as exc:
             self.statusBar().showMessage(first_line(str(exc)))
             return
+        transcript.library_id = transcript_id
         self.following = False
         self.show_transcript(transcript)
 
@@ -502,26 +603,49 @@ class MainWindow(QMainWindow):
     def open_queue_row(self, item: QTreeWidgetItem) -> None:
         """One click on a row: a finished file's transcript, or the running file followed live."""
         record = self.tasks.get(item.data(0, Qt.ItemDataRole.UserRole))
-        if record is None:
+        if record is None or record.id == self.shown_task_id and self.shown is not None:
+            return
+        if not self.settle_edits():
             return
         if record.id == self.running_id:
             self.following = True
             self._show_running(record)
         elif record.transcript is not None:
             self.following = False
-            self.show_transcript(record.transcript, record.id)
+            self.show_transcript(self._as_saved(record.transcript), record.id)
+
+    def _as_saved(self, transcript: Transcript) -> Transcript:
+        """The library's copy of a finished file's transcript (with any saved corrections)."""
+        if transcript.library_id is None:
+            return transcript
+        try:
+            saved = self.library.load_transcript(transcript.library_id)
+        except GrymError:
+            return transcript
+        saved.library_id = transcript.library_id
+        return saved
 
     # -- views ---------------------------------------------------------------------------
 
     def show_transcript(self, transcript: Transcript, task_id: int | None = None) -> None:
+        """Show a finished transcript; one saved in the library can be corrected."""
         self.shown = transcript
         self.shown_task_id = task_id
-        self.transcript_view.setPlainText("\n".join(segment_line(s) for s in transcript.segments))
-        note = "" if transcript.complete else " · incomplete"
-        self.transcript_title.setText(
-            f"{Path(transcript.file).name} · {transcript.model} · {transcript.precision}{note}")
+        self.transcript_view.set_segments(transcript.segments,
+                                          editable=transcript.library_id is not None)
+        self._show_title()
         self.export_row.set_transcript(transcript)
         self.show_fallback(transcript.fallback, transcript.warnings)
+
+    def _show_title(self) -> None:
+        transcript = self.shown
+        notes = "" if transcript.complete else " · incomplete"
+        if self.transcript_view.modified:
+            notes += " · corrected, not saved (Ctrl+S)"
+        elif transcript.edited:
+            notes += " · corrected"
+        self.transcript_title.setText(
+            f"{Path(transcript.file).name} · {transcript.model} · {transcript.precision}{notes}")
 
     def show_fallback(self, fallback: Fallback | None, warnings: list[str] | None = None) -> None:
         """One sentence beside the transcript when another model than the chosen one made it,
@@ -637,7 +761,7 @@ class MainWindow(QMainWindow):
         self.shown = None
         self.shown_task_id = record.id
         self.export_row.set_transcript(None)
-        self.transcript_view.setPlainText("\n".join(map(segment_line, self.running_segments)))
+        self.transcript_view.set_segments(self.running_segments, editable=False)
         self.fallback_label.hide()
         self.transcript_title.setText(f"{Path(record.path).name} · transcribing…")
 
@@ -665,7 +789,7 @@ class MainWindow(QMainWindow):
         if task_id == self.running_id:
             self.running_segments.append(segment)
         if task_id == self.shown_task_id and self.shown is None:
-            self.transcript_view.appendPlainText(segment_line(segment))
+            self.transcript_view.append_segment(segment)
 
     def on_task_finished(self, record: TaskRecord) -> None:
         transcript = record.transcript

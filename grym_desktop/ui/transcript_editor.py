@@ -46,6 +46,11 @@ NUDGE_SECONDS = 0.1
 PLAYING_COLOUR = QColor("#fff3c4")
 
 
+def segment_line(segment: Segment) -> str:
+    """'[start → end] text': a segment as one line of plain text."""
+    return f"[{clock(segment.start)} → {clock(segment.end)}] {segment.text.strip()}"
+
+
 class SegmentModel(QAbstractTableModel):
     """The segments as a table: start, end, text (the text editable when allowed)."""
 
@@ -201,6 +206,9 @@ class TranscriptEditor(QWidget):
         self.model.on_text_edited = lambda row, text: self.apply(
             editing.set_text(self.segments(), row, text), "Edit text")
         self.undo_stack = QUndoStack(self)
+        # After the stack has moved (during a command's redo it has not yet), so `modified`
+        # is right; clearing it for another transcript is no edit.
+        self.undo_stack.indexChanged.connect(self._stack_moved)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.delegate = TextDelegate(self.model, self.table)
@@ -301,8 +309,7 @@ class TranscriptEditor(QWidget):
 
     def toPlainText(self) -> str:  # noqa: N802 - reads like the text view it replaced
         """Every segment as '[start → end] text', one per line."""
-        return "\n".join(f"[{clock(s.start)} → {clock(s.end)}] {s.text.strip()}"
-                         for s in self.model.segments)
+        return "\n".join(map(segment_line, self.model.segments))
 
     @property
     def modified(self) -> bool:
@@ -419,10 +426,13 @@ class TranscriptEditor(QWidget):
         if after != before:
             self.undo_stack.push(SegmentsChange(self, before, after, text))
 
+    def _stack_moved(self, _index: int) -> None:
+        if self.undo_stack.count():
+            self.edited.emit()
+
     def _show_edit(self, segments: list[Segment]) -> None:
         self.model.replace_segments(segments)
         self._show_placeholder()
-        self.edited.emit()
 
     def selected_row(self) -> int:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})

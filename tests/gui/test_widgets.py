@@ -25,8 +25,8 @@ from grym_desktop.transcript import Segment, Transcript, clock
 from grym_desktop.ui.drop_zone import DropZone
 from grym_desktop.ui.history import HistoryList
 from grym_desktop.ui.jobs import JobThread
-from grym_desktop.ui.main_window import segment_line
 from grym_desktop.ui.memory_chart import MIB, MemoryChart, Ring
+from grym_desktop.ui.transcript_editor import segment_line
 from grym_desktop.ui.widgets import ExportRow
 from grym_desktop.ui.worker import Status, TaskRecord
 
