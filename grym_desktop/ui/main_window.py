@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -13,15 +14,19 @@ from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QKeySequence,
+    QShortcut,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -40,7 +45,7 @@ from grym_desktop.memory.state import read_state
 from grym_desktop.settings import Settings, fallback_chain, load_settings, save_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
-from grym_desktop.ui.drop_zone import DropZone, local_paths
+from grym_desktop.ui.drop_zone import MEDIA_FILTER, DropZone, local_paths
 from grym_desktop.ui.fallback_dialog import FallbackDialog
 from grym_desktop.ui.history import HistoryList, first_line
 from grym_desktop.ui.live_panel import LivePanel
@@ -48,8 +53,10 @@ from grym_desktop.ui.memory_chart import MemoryChart
 from grym_desktop.ui.memory_panel import MemoryPanel
 from grym_desktop.ui.model_manager import ModelManager
 from grym_desktop.ui.model_picker import ModelPicker
+from grym_desktop.ui.player_bar import PlayerBar
 from grym_desktop.ui.settings_dialog import SettingsDialog, transcribe_choices
 from grym_desktop.ui.transcript_editor import TranscriptEditor
+from grym_desktop.ui.waveform import WaveformStrip
 from grym_desktop.ui.widgets import ElidedLabel, ExportRow, set_bar_value, transcribe_models
 from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord
 
@@ -67,6 +74,8 @@ PANEL_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
 
 
 AUTOSAVE_MS = 1000  # corrections are kept as a draft this long after the last one
+WAVEFORM_HEIGHT = 64
+SEARCH_LIMIT = 100
 
 
 # What each pressure level makes the planner do, for the status bar.
@@ -206,6 +215,18 @@ class MainWindow(QMainWindow):
         self.history_filter.setPlaceholderText("Filter by name, file, model or date")
         self.history_filter.setClearButtonEnabled(True)
         self.history_filter.textChanged.connect(self.history.set_filter)
+        # Search through the words of every transcript; a hit opens it there and plays.
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search the words of every transcript")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        self.search_box.textChanged.connect(
+            lambda text: None if text.strip() else self.search_results.hide())
+        self.search_results = QListWidget()
+        self.search_results.setWordWrap(True)
+        self.search_results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.search_results.itemClicked.connect(self.open_search_hit)
+        self.search_results.hide()
         self.starred_only = QToolButton()
         self.starred_only.setText("★")
         self.starred_only.setCheckable(True)
@@ -221,6 +242,8 @@ class MainWindow(QMainWindow):
         sv = QVBoxLayout(sidebar)
         sv.setContentsMargins(8, 8, 4, 8)
         sv.addWidget(_heading("Library"))
+        sv.addWidget(self.search_box)
+        sv.addWidget(self.search_results, 1)
         sv.addLayout(filter_row)
         sv.addWidget(self.history, 1)
 
@@ -230,6 +253,22 @@ class MainWindow(QMainWindow):
         self.transcript_title.setFont(bold)
         self.transcript_view = TranscriptEditor()  # segments; corrected in place once done
         self.transcript_view.edited.connect(self.on_transcript_edited)
+        # Listening: the original audio, its waveform, and the segment being heard marked.
+        self.waveform = WaveformStrip()
+        self.waveform.setFixedHeight(WAVEFORM_HEIGHT)
+        self.player_bar = PlayerBar()
+        self.player_bar.position_changed.connect(self.on_playback_position)
+        self.player_bar.locate_requested.connect(self.locate_audio)
+        self.waveform.seek_requested.connect(self.player_bar.play_from)
+        self.transcript_view.play_requested.connect(self.player_bar.play_from)
+        self.transcript_view.loop_requested.connect(self.player_bar.set_loop)
+        self.listening = QWidget()
+        listening = QVBoxLayout(self.listening)
+        listening.setContentsMargins(0, 0, 0, 0)
+        listening.setSpacing(0)
+        listening.addWidget(self.waveform)
+        listening.addWidget(self.player_bar)
+        self.listening.hide()
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -262,7 +301,10 @@ class MainWindow(QMainWindow):
         cv.addLayout(progress_row)
         cv.addLayout(title_row)
         cv.addWidget(self.fallback_label)
+        cv.addWidget(self.listening)
         cv.addWidget(self.transcript_view, 1)
+        play = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
+        play.activated.connect(self.toggle_playback)
 
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(sidebar)
@@ -301,6 +343,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(editor["redo"])
         edit_menu.addSeparator()
         self._action(edit_menu, "&Find in transcript…", self.find_in_transcript, QKeySequence.Find)
+        self._action(edit_menu, "Search &all transcripts", self.focus_search, "Ctrl+Shift+F")
         edit_menu.addAction(editor["replace"])
         self._action(edit_menu, "&Save corrections", self.save_edits, QKeySequence.Save)
         edit_menu.addSeparator()
@@ -364,6 +407,7 @@ class MainWindow(QMainWindow):
         """An edit (or undo): exports use the corrected text; a draft is kept soon after."""
         if self.shown is None:
             return
+        self.waveform.set_segments([(s.start, s.end) for s in self.transcript_view.segments()])
         self.following = False  # the next file must not replace what is being corrected
         self.shown = replace(self.shown, segments=self.transcript_view.segments(),
                              edited=self.shown.edited or self.transcript_view.modified)
@@ -495,6 +539,8 @@ class MainWindow(QMainWindow):
         if not self.settle_edits():
             event.ignore()
             return
+        self.player_bar.close()  # frees the sound output
+        self.waveform.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.setValue("model", self.model_box.current_model_id())
@@ -564,6 +610,49 @@ class MainWindow(QMainWindow):
         self.worker.enqueue([path], model_id, options=choices.options,
                             precision=choices.precision)
 
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def search(self, query: str) -> None:
+        """Show the segments of every transcript that hold `query`, best first."""
+        self.search_results.clear()
+        self.search_results.show()
+        try:
+            hits = self.library.search(query, limit=SEARCH_LIMIT)
+        except GrymError as exc:
+            self.search_results.addItem(first_line(str(exc)))
+            return
+        if not hits:
+            self.search_results.addItem(f"No transcript says “{query.strip()}”.")
+        for hit in hits:
+            item = QListWidgetItem(f"{hit.name}  ·  {clock(hit.start)}\n{hit.snippet}")
+            item.setData(Qt.ItemDataRole.UserRole, hit)
+            item.setToolTip(f"{hit.file}\n{hit.snippet}")
+            self.search_results.addItem(item)
+
+    def open_search_hit(self, item: QListWidgetItem) -> None:
+        """Open the transcript of a search hit at its segment and play from there."""
+        hit = item.data(Qt.ItemDataRole.UserRole)
+        if hit is None:
+            return
+        if self.shown is None or self.shown.library_id != hit.transcript_id:
+            self.open_history_item(hit.transcript_id)
+            if self.shown is None or self.shown.library_id != hit.transcript_id:
+                return
+        self.transcript_view.show_segment(hit.segment_index)
+        self.player_bar.play_from(self._hit_time(hit))
+
+    def _hit_time(self, hit) -> float:
+        """When the first word the search matched is said, else when its segment starts."""
+        marked = re.search(r"«(.+?)»", hit.snippet)
+        segments = self.transcript_view.segments()
+        if marked is None or not 0 <= hit.segment_index < len(segments):
+            return hit.start
+        wanted = _letters(marked.group(1))
+        return next((w.start for w in segments[hit.segment_index].words
+                     if _letters(w.word) == wanted), hit.start)
+
     def rename_history_item(self, transcript_id: int, name: str) -> None:
         """Ask for a new name; an empty one gives the transcript back its file's name."""
         new, ok = QInputDialog.getText(self, "Rename transcript", "Name:", text=name)
@@ -628,7 +717,8 @@ class MainWindow(QMainWindow):
     # -- views ---------------------------------------------------------------------------
 
     def show_transcript(self, transcript: Transcript, task_id: int | None = None) -> None:
-        """Show a finished transcript; one saved in the library can be corrected."""
+        """Show a finished transcript, ready to play; one saved in the library can be
+        corrected."""
         self.shown = transcript
         self.shown_task_id = task_id
         self.transcript_view.set_segments(transcript.segments,
@@ -636,6 +726,39 @@ class MainWindow(QMainWindow):
         self._show_title()
         self.export_row.set_transcript(transcript)
         self.show_fallback(transcript.fallback, transcript.warnings)
+        self._load_audio(transcript.file)
+
+    def _load_audio(self, path: str | None) -> None:
+        """The player and waveform on `path`; a missing file says so and offers Locate…"""
+        self.player_bar.stop()
+        self.player_bar.clear_loop()
+        if not path:
+            self.listening.hide()
+            return
+        self.listening.show()
+        self.waveform.set_segments([(s.start, s.end) for s in self.transcript_view.segments()])
+        if self.player_bar.load(path):
+            self.waveform.load(path)
+        else:
+            self.waveform.clear_waveform()
+
+    def toggle_playback(self) -> None:
+        if self.listening.isVisible() and self.player_bar.path:
+            self.player_bar.toggle()
+
+    def on_playback_position(self, seconds: float) -> None:
+        self.transcript_view.set_current_time(seconds)
+        self.waveform.set_playhead(seconds)
+        row = self.transcript_view.playing_row()
+        self.waveform.highlight(row if row >= 0 else None)
+
+    def locate_audio(self, missing: str) -> None:
+        """The user points at where the audio file went; it plays from there this session."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Locate {Path(missing).name}", str(Path(missing).parent), MEDIA_FILTER)
+        if path and self.shown is not None:
+            self.shown = replace(self.shown, file=path)
+            self._load_audio(path)
 
     def _show_title(self) -> None:
         transcript = self.shown
@@ -758,6 +881,7 @@ class MainWindow(QMainWindow):
 
     def _show_running(self, record: TaskRecord) -> None:
         """The running task in the transcript view, with the segments it has so far."""
+        self._load_audio(None)
         self.shown = None
         self.shown_task_id = record.id
         self.export_row.set_transcript(None)
@@ -875,6 +999,11 @@ class MainWindow(QMainWindow):
         self.host_pid = pid
         if not pid:  # a killed host (cancel, watchdog) holds no model any more
             self.model_label.setText("Model: none loaded")
+
+
+def _letters(word: str) -> str:
+    """A word as search compares it: lower case, letters and digits only."""
+    return "".join(c for c in word.lower() if c.isalnum())
 
 
 def _heading(text: str) -> QLabel:

@@ -193,11 +193,12 @@ class SegmentsChange(QUndoCommand):
 class TranscriptEditor(QWidget):
     """Segments in a table: click a time to play from it, double-click text to correct it.
 
-    Signals: play_requested(seconds) when a segment is clicked; edited() after every change
-    (and undo or redo) of an editable transcript.
+    Signals: play_requested(seconds) when a segment is clicked; loop_requested(start, end)
+    from its menu; edited() after every change (and undo or redo) of an editable transcript.
     """
 
     play_requested = Signal(float)
+    loop_requested = Signal(float, float)  # start, end of the segment to play over and over
     edited = Signal()
 
     def __init__(self, parent=None) -> None:
@@ -382,6 +383,13 @@ class TranscriptEditor(QWidget):
             self.table.scrollTo(self.model.index(row, TEXT),
                                 QAbstractItemView.ScrollHint.EnsureVisible)
 
+    def show_segment(self, row: int) -> None:
+        """Select segment `row` and scroll it into the middle of the view."""
+        if 0 <= row < len(self.model.segments):
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, TEXT),
+                                QAbstractItemView.ScrollHint.PositionAtCenter)
+
     def playing_row(self) -> int:
         return self.model.playing_row
 
@@ -507,8 +515,10 @@ class TranscriptEditor(QWidget):
         menu = QMenu(self)
         row = self.selected_row()
         if row >= 0:
-            start = self.model.segments[row].start
-            menu.addAction("Play from here", lambda: self.play_requested.emit(start))
+            segment = self.model.segments[row]
+            menu.addAction("Play from here", lambda: self.play_requested.emit(segment.start))
+            menu.addAction("Loop this segment",
+                           lambda: self.loop_requested.emit(segment.start, segment.end))
             menu.addSeparator()
         for name in ("split", "merge", "delete", None, "start_earlier", "start_later",
                      "end_earlier", "end_later", None, "undo", "redo", "replace"):
