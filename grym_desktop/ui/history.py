@@ -1,8 +1,11 @@
-"""The history list: past transcripts from the library, newest first, unfinished ones marked."""
+"""The history list: past transcripts from the library, sorted and filtered, unfinished ones
+marked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu
@@ -36,6 +39,16 @@ def history_text(row: TranscriptSummary) -> str:
 FILE_ROLE = Qt.ItemDataRole.UserRole + 1  # the audio file's path
 STARRED_ROLE = Qt.ItemDataRole.UserRole + 2
 NAME_ROLE = Qt.ItemDataRole.UserRole + 3  # the name the user gave it ("" if none)
+EDITED_ROLE = Qt.ItemDataRole.UserRole + 4
+
+# How the list can be ordered: (key of a row, largest first).
+SORTS: dict[str, tuple[Callable[[TranscriptSummary], Any], bool]] = {
+    "Newest first": (lambda row: row.id, True),
+    "Oldest first": (lambda row: row.id, False),
+    "Name": (lambda row: row.name.lower(), False),
+    "Longest first": (lambda row: row.duration, True),
+    "Model": (lambda row: (row.model, -row.id), False),
+}
 
 
 class HistoryList(QListWidget):
@@ -61,32 +74,53 @@ class HistoryList(QListWidget):
         )
         self._filter = ""
         self._starred_only = False
+        self._edited_only = False
+        self._sort = "Newest first"
+        self._rows: list[TranscriptSummary] = []
 
-    def refresh(self, library: Library, limit: int = 200) -> None:
+    def refresh(self, library: Library, limit: int = 1000) -> None:
+        self._rows = library.list_transcripts(limit)
+        self._fill()
+
+    def _fill(self) -> None:
         self.clear()
-        for row in library.list_transcripts(limit):
+        key, largest_first = SORTS[self._sort]
+        for row in sorted(self._rows, key=key, reverse=largest_first):
             item = QListWidgetItem(history_text(row))
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             item.setData(FILE_ROLE, row.file)
             item.setData(STARRED_ROLE, row.starred)
+            item.setData(EDITED_ROLE, row.edited)
             item.setData(NAME_ROLE, row.title or "")
             item.setToolTip(f"{row.file}\n{row.preview}" if row.preview else row.file)
             self.addItem(item)
         self.set_filter(self._filter)
 
+    def set_sort(self, name: str) -> None:
+        """Order the list by one of SORTS (newest first until told otherwise)."""
+        self._sort = name
+        self._fill()
+
     def set_filter(self, text: str) -> None:
         """Show only the transcripts whose row (name, file, model, date) holds every word of
-        text (and, with set_starred_only, only starred ones)."""
+        text (and, with set_starred_only or set_edited_only, only starred or corrected ones)."""
         self._filter = text
         words = text.lower().split()
         for i in range(self.count()):
             item = self.item(i)
             haystack = f"{item.text()} {item.data(FILE_ROLE)}".lower()
-            wanted = all(w in haystack for w in words)
-            item.setHidden(not wanted or (self._starred_only and not item.data(STARRED_ROLE)))
+            wanted = (all(w in haystack for w in words)
+                      and (item.data(STARRED_ROLE) or not self._starred_only)
+                      and (item.data(EDITED_ROLE) or not self._edited_only))
+            item.setHidden(not wanted)
 
     def set_starred_only(self, starred_only: bool) -> None:
         self._starred_only = starred_only
+        self.set_filter(self._filter)
+
+    def set_edited_only(self, edited_only: bool) -> None:
+        """Show only transcripts a person corrected."""
+        self._edited_only = edited_only
         self.set_filter(self._filter)
 
     def menu_for(self, item: QListWidgetItem) -> QMenu:

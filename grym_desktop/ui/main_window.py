@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QHBoxLayout,
@@ -47,7 +48,7 @@ from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
 from grym_desktop.ui.drop_zone import MEDIA_FILTER, DropZone, local_paths
 from grym_desktop.ui.fallback_dialog import FallbackDialog
-from grym_desktop.ui.history import HistoryList, first_line
+from grym_desktop.ui.history import SORTS, HistoryList, first_line
 from grym_desktop.ui.live_panel import LivePanel
 from grym_desktop.ui.memory_chart import MemoryChart
 from grym_desktop.ui.memory_panel import MemoryPanel
@@ -232,9 +233,20 @@ class MainWindow(QMainWindow):
         self.starred_only.setCheckable(True)
         self.starred_only.setToolTip("Show starred transcripts only")
         self.starred_only.toggled.connect(self.history.set_starred_only)
+        self.edited_only = QToolButton()
+        self.edited_only.setText("✎")
+        self.edited_only.setCheckable(True)
+        self.edited_only.setToolTip("Show corrected transcripts only")
+        self.edited_only.toggled.connect(self.history.set_edited_only)
+        self.history_sort = QComboBox()
+        self.history_sort.addItems(list(SORTS))
+        self.history_sort.setToolTip("Order of the library")
+        self.history_sort.currentTextChanged.connect(self.history.set_sort)
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.history_filter, 1)
         filter_row.addWidget(self.starred_only)
+        filter_row.addWidget(self.edited_only)
+        filter_row.addWidget(self.history_sort)
         self.queue.itemClicked.connect(self.open_queue_row)
 
         # The library sidebar: every past transcript, with its filter at the top.
@@ -687,6 +699,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(first_line(str(exc)))
             return
         self.statusBar().showMessage(f"Deleted the transcript of {name}.", 5000)
+        if self.shown is not None and self.shown.library_id == transcript_id:
+            self.autosave_timer.stop()
+            self.shown = None
+            self.transcript_view.clear()
+            self.transcript_title.setText("No transcript yet")
+            self.export_row.set_transcript(None)
+            self._load_audio(None)
         self.refresh_history()
 
     def open_queue_row(self, item: QTreeWidgetItem) -> None:

@@ -180,3 +180,30 @@ def test_files_dropped_anywhere_on_the_window_are_queued(qtbot):
     assert rows(window) == [("hello_world.wav", "queued")]
     qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
     assert rows(window)[0][1].startswith("done")
+
+
+def test_the_library_sorts_by_name_and_length_and_shows_corrected_ones_alone(qtbot, tmp_path):
+    library = Library()
+    for name, seconds in (("b_short.wav", 2.0), ("a_long.wav", 90.0), ("c_mid.wav", 30.0)):
+        transcript_id = library.begin_transcript(str(tmp_path / name), "whisper-tiny.en",
+                                                 "ctranslate2", "int8", seconds)
+        library.finish_transcript(transcript_id, Transcript(
+            file=str(tmp_path / name), model="whisper-tiny.en", engine="ctranslate2",
+            precision="int8", language="en", duration=seconds,
+            segments=[Segment(0.0, 1.0, f" words of {name}")]))
+    library.save_edit(transcript_id, [Segment(0.0, 1.0, " corrected words")])  # c_mid.wav
+    library.close()
+    window = open_window(qtbot)
+    history = window.history
+
+    def visible():
+        return [history.item(i).text().splitlines()[0]
+                for i in range(history.count()) if not history.item(i).isHidden()]
+
+    assert visible() == ["c_mid.wav", "a_long.wav", "b_short.wav"]  # newest first
+    window.history_sort.setCurrentText("Name")
+    assert visible() == ["a_long.wav", "b_short.wav", "c_mid.wav"]
+    window.history_sort.setCurrentText("Longest first")
+    assert visible() == ["a_long.wav", "c_mid.wav", "b_short.wav"]
+    window.edited_only.setChecked(True)
+    assert visible() == ["c_mid.wav"] and "corrected" in history.item(1).text()
