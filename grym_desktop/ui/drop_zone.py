@@ -28,7 +28,7 @@ class DropZone(QFrame):
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
-        self.setMinimumHeight(56)  # a strip: files dropped anywhere on the window are taken too
+        self.setMinimumHeight(44)  # a strip: files dropped anywhere on the window are taken too
         self.label = QLabel("Drop audio or video files here")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.open_button = QPushButton("Open files…")

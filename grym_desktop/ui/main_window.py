@@ -68,7 +68,7 @@ STATUS_COLOURS = {
 
 
 LAYOUT_VERSION = 1  # of the saved panel layout; raise it when the panels change
-QUEUE_STRIP_ROWS = 5
+QUEUE_STRIP_ROWS = 3
 PANEL_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                   | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -304,8 +304,10 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         cv = QVBoxLayout(centre)
         cv.setContentsMargins(4, 8, 8, 4)
-        cv.addWidget(self.drop_zone)
-        cv.addLayout(model_row)
+        intake = QHBoxLayout()  # files in and the model that transcribes them: one row
+        intake.addWidget(self.drop_zone, 1)
+        intake.addLayout(model_row, 1)
+        cv.addLayout(intake)
         cv.addWidget(self.queue)
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress_bar, 1)
@@ -514,7 +516,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(self._default_size())
-            self.resizeDocks([self.memory_dock, self.live_dock], [250, 250],
+            self.resizeDocks([self.memory_dock, self.live_dock], [210, 210],
                              Qt.Orientation.Vertical)
         state = self.settings.value("window/state")
         # Where the panels were, docked, floating or closed; a layout saved by an older
@@ -756,7 +758,8 @@ class MainWindow(QMainWindow):
             return
         self.listening.show()
         self.waveform.set_segments([(s.start, s.end) for s in self.transcript_view.segments()])
-        if self.player_bar.load(path):
+        self.player_bar.load(path)  # when it cannot play, the bar says why in one sentence
+        if Path(path).is_file():
             self.waveform.load(path)
         else:
             self.waveform.clear_waveform()
