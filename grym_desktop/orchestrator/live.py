@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.audio.recording import Recorder
 from grym_desktop.audio.vad import FRAME, Segmenter, SileroVAD, VadConfig, VadEvent
 from grym_desktop.errors import GrymError, HostDiedError
 from grym_desktop.models.catalog import DEFAULT_MODEL, get_spec, transcription_models
@@ -200,6 +201,8 @@ class LiveSession:
         self.state = "loading"
         self.engine = ""
         self.transcript_id: int | None = None
+        self.recorder: Recorder | None = None  # the session's audio, kept with its transcript
+        self._recording_warned = False
         self._cv = threading.Condition()
         self._utterances: deque[Utterance] = deque()
         self._current: Utterance | None = None
@@ -248,9 +251,11 @@ class LiveSession:
             spec = self._load_model()
             self.engine = spec.engine
             if library is not None:
+                file = self._start_recording()
                 record = library.begin_transcript(
-                    self.title, spec.id, spec.engine, self.precision, 0.0
+                    file, spec.id, spec.engine, self.precision, 0.0
                 )
+                library.rename_transcript(record, self.title)
             self.transcript_id = record
             self.on_event(LiveStarted(spec.id, self.precision, self.source.name, record))
         except BaseException:
@@ -270,9 +275,13 @@ class LiveSession:
             self._fail(GrymError(f"Live transcription stopped: {type(exc).__name__}: {exc}"))
         self.stop(drain=False)
         audio.join()
+        if self.recorder is not None:
+            self.recorder.close()
+            self._warn_recording()
         self._status("stopped")
         transcript = Transcript(
-            file=self.title, model=spec.id, engine=spec.engine,
+            file=str(self.recorder.path) if self.recorder is not None else self.title,
+            model=spec.id, engine=spec.engine,
             precision=self.precision, language=self._language_seen or self.language,
             duration=round(self.samples / SAMPLE_RATE, 3), segments=list(self.segments),
             metrics=Metrics(transcribe_seconds=round(time.perf_counter() - started, 3)),
@@ -293,6 +302,22 @@ class LiveSession:
         if self._error is not None:
             raise self._error
         return transcript
+
+    def _start_recording(self) -> str:
+        """Start keeping the session's audio; its path (the title when it cannot be kept)."""
+        try:
+            self.recorder = Recorder(self.title)
+        except (OSError, RuntimeError) as exc:
+            self.on_event(LiveWarning(f"The session's audio cannot be kept ({exc}); the "
+                                      "transcript is saved without it."))
+            return self.title
+        return str(self.recorder.path)
+
+    def _warn_recording(self) -> None:
+        """Say once that the recording stopped (the transcript goes on)."""
+        if self.recorder is not None and self.recorder.error and not self._recording_warned:
+            self._recording_warned = True
+            self.on_event(LiveWarning(self.recorder.error))
 
     def _load_model(self):
         """Plan and load the model through the orchestrator (memory guard, watchdog)."""
@@ -347,6 +372,9 @@ class LiveSession:
             self._status("finishing" if self._utterances else self.state)
 
     def _ingest(self, block: np.ndarray, now: float) -> None:
+        if self.recorder is not None:
+            self.recorder.write(block)
+            self._warn_recording()
         rms = float(np.sqrt(np.mean(np.square(block)))) if len(block) else 0.0
         with self._cv:
             self._tape.append(block)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from grym_desktop.audio.recording import is_app_recording
 from grym_desktop.errors import GrymError
 from grym_desktop.memory.limits import format_size
 from grym_desktop.memory.state import read_state
@@ -48,7 +49,7 @@ from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
 from grym_desktop.ui.drop_zone import MEDIA_FILTER, DropZone, local_paths
 from grym_desktop.ui.fallback_dialog import FallbackDialog
-from grym_desktop.ui.history import SORTS, HistoryList, first_line
+from grym_desktop.ui.history import FILE_ROLE, SORTS, HistoryList, first_line
 from grym_desktop.ui.live_panel import LivePanel
 from grym_desktop.ui.memory_chart import MemoryChart
 from grym_desktop.ui.memory_panel import MemoryPanel
@@ -690,14 +691,20 @@ class MainWindow(QMainWindow):
                      if self.history.item(i).data(Qt.ItemDataRole.UserRole) == transcript_id),
                     None)
         name = item.text().splitlines()[0] if item is not None else "this transcript"
+        path = item.data(FILE_ROLE) if item is not None else ""
+        recording = bool(path) and is_app_recording(path)  # a live session's, in our folder
         answer = QMessageBox.question(
             self, "Delete transcript?",
-            f"Delete the transcript of {name} from the library? The audio file stays where it is.")
+            f"Delete the transcript of {name} and its recording from the library?" if recording
+            else f"Delete the transcript of {name} from the library? The audio file stays "
+                 "where it is.")
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
             self.library.delete_transcript(transcript_id)
-        except GrymError as exc:
+            if recording:
+                Path(path).unlink(missing_ok=True)
+        except (GrymError, OSError) as exc:
             self.statusBar().showMessage(first_line(str(exc)))
             return
         self.statusBar().showMessage(f"Deleted the transcript of {name}.", 5000)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import soundfile as sf
 from helpers import speech
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor
-from window_helpers import WAIT_MS
+from window_helpers import WAIT_MS, answer_next_dialog
 
 from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.orchestrator.live import LiveFinal, LivePartial
@@ -78,7 +80,8 @@ def test_record_shows_grey_partials_then_black_finals_and_stop_saves(qtbot, pane
     assert panel.elapsed_label.text() == clock(panel.transcript.duration, decimals=0) != "00:00"
 
     [saved] = Library().list_transcripts()
-    assert saved.file.startswith("Live ") and saved.status == "complete"
+    assert saved.name.startswith("Live ") and saved.status == "complete"
+    assert saved.file.endswith(".flac") and Path(saved.file).is_file()  # the session's audio
     assert saved.segment_count == len(panel.transcript.segments) >= 1
     srt = panel.export_row.export_to(str(tmp_path / "out"), "srt")
     assert srt is not None and "-->" in srt.read_text() and "hello" in srt.read_text().lower()
@@ -124,3 +127,17 @@ def test_the_window_live_dock_shares_the_worker_and_saves_to_the_history(qtbot, 
     assert "fox" in coloured_text(panel, QColor("#000000")).lower()
     assert window.history.item(0).text().startswith("Live ")  # refreshed when it was saved
     assert window.model_label.full_text().startswith("Model: whisper-tiny.en")
+
+    # The saved session opens like a file: its recording plays, its waveform is drawn.
+    window.history.transcript_chosen.emit(window.history.item(0).data(Qt.ItemDataRole.UserRole))
+    recording = window.shown.file
+    assert recording.endswith(".flac") and window.player_bar.path == recording
+    with qtbot.waitSignal(window.waveform.envelope_ready, timeout=10_000):
+        pass
+    assert window.waveform.duration == pytest.approx(len(speech()) / SAMPLE_RATE, abs=0.05)
+
+    # Deleting the session deletes its recording (the app's own file) after asking.
+    asked = answer_next_dialog("Yes")
+    window.history.delete_requested.emit(window.history.item(0).data(Qt.ItemDataRole.UserRole))
+    assert "recording" in asked.text
+    assert not Path(recording).exists() and window.history.count() == 0

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import numpy as np
 import psutil
 import pytest
+import soundfile as sf
 from helpers import expected_words, speech, words
 
 from grym_desktop.audio.decode import SAMPLE_RATE
+from grym_desktop.audio.recording import recordings_dir
 from grym_desktop.audio.sources import ArraySource
 from grym_desktop.memory.limits import resolve_limit
 from grym_desktop.orchestrator import live
@@ -104,7 +107,14 @@ def test_finals_are_in_the_library_while_the_session_runs(orchestrator):
     stored = orchestrator.library.load_transcript(session.transcript_id)
     assert stored.complete and [s.text for s in stored.segments] == [
         s.text for s in transcript.segments]
-    assert stored.file.startswith("Live ") and stored.file.endswith(" audio")
+    # The session's audio is kept beside its transcript, named after it, sample for sample.
+    recording = Path(stored.file)
+    assert recording.parent == recordings_dir() and recording.suffix == ".flac"
+    assert recording.stem == session.title and session.title.startswith("Live ")
+    assert sf.info(recording).frames == session.samples == len(speech())
+    assert np.abs(sf.read(recording, dtype="float32")[0] - speech()).max() < 1e-3
+    [summary] = orchestrator.library.list_transcripts()
+    assert summary.name == session.title
 
 
 def process_is_gone(pid: int) -> bool:
