@@ -40,6 +40,16 @@ FILE_ROLE = Qt.ItemDataRole.UserRole + 1  # the audio file's path
 STARRED_ROLE = Qt.ItemDataRole.UserRole + 2
 NAME_ROLE = Qt.ItemDataRole.UserRole + 3  # the name the user gave it ("" if none)
 EDITED_ROLE = Qt.ItemDataRole.UserRole + 4
+DURATION_ROLE = Qt.ItemDataRole.UserRole + 5
+
+# Lengths the list can be narrowed to: (shortest, longest) in seconds.
+LENGTHS: dict[str, tuple[float, float]] = {
+    "Any length": (0.0, float("inf")),
+    "Under 1 minute": (0.0, 60.0),
+    "1 to 10 minutes": (60.0, 600.0),
+    "10 minutes to 1 hour": (600.0, 3600.0),
+    "Over 1 hour": (3600.0, float("inf")),
+}
 
 # How the list can be ordered: (key of a row, largest first).
 SORTS: dict[str, tuple[Callable[[TranscriptSummary], Any], bool]] = {
@@ -75,6 +85,7 @@ class HistoryList(QListWidget):
         self._filter = ""
         self._starred_only = False
         self._edited_only = False
+        self._length = LENGTHS["Any length"]
         self._sort = "Newest first"
         self._rows: list[TranscriptSummary] = []
 
@@ -91,6 +102,7 @@ class HistoryList(QListWidget):
             item.setData(FILE_ROLE, row.file)
             item.setData(STARRED_ROLE, row.starred)
             item.setData(EDITED_ROLE, row.edited)
+            item.setData(DURATION_ROLE, row.duration)
             item.setData(NAME_ROLE, row.title or "")
             item.setToolTip(f"{row.file}\n{row.preview}" if row.preview else row.file)
             self.addItem(item)
@@ -111,11 +123,17 @@ class HistoryList(QListWidget):
             haystack = f"{item.text()} {item.data(FILE_ROLE)}".lower()
             wanted = (all(w in haystack for w in words)
                       and (item.data(STARRED_ROLE) or not self._starred_only)
-                      and (item.data(EDITED_ROLE) or not self._edited_only))
+                      and (item.data(EDITED_ROLE) or not self._edited_only)
+                      and self._length[0] <= item.data(DURATION_ROLE) < self._length[1])
             item.setHidden(not wanted)
 
     def set_starred_only(self, starred_only: bool) -> None:
         self._starred_only = starred_only
+        self.set_filter(self._filter)
+
+    def set_length(self, name: str) -> None:
+        """Show only transcripts whose audio is as long as one of LENGTHS says."""
+        self._length = LENGTHS[name]
         self.set_filter(self._filter)
 
     def set_edited_only(self, edited_only: bool) -> None:

@@ -49,7 +49,7 @@ from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
 from grym_desktop.ui.drop_zone import MEDIA_FILTER, DropZone, local_paths
 from grym_desktop.ui.fallback_dialog import FallbackDialog
-from grym_desktop.ui.history import FILE_ROLE, SORTS, HistoryList, first_line
+from grym_desktop.ui.history import FILE_ROLE, LENGTHS, SORTS, HistoryList, first_line
 from grym_desktop.ui.live_panel import LivePanel
 from grym_desktop.ui.memory_chart import MemoryChart
 from grym_desktop.ui.memory_panel import MemoryPanel
@@ -243,11 +243,17 @@ class MainWindow(QMainWindow):
         self.history_sort.addItems(list(SORTS))
         self.history_sort.setToolTip("Order of the library")
         self.history_sort.currentTextChanged.connect(self.history.set_sort)
+        self.history_length = QComboBox()
+        self.history_length.addItems(list(LENGTHS))
+        self.history_length.setToolTip("Only transcripts of this length")
+        self.history_length.currentTextChanged.connect(self.history.set_length)
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.history_filter, 1)
         filter_row.addWidget(self.starred_only)
         filter_row.addWidget(self.edited_only)
-        filter_row.addWidget(self.history_sort)
+        order_row = QHBoxLayout()
+        order_row.addWidget(self.history_length, 1)
+        order_row.addWidget(self.history_sort, 1)
         self.queue.itemClicked.connect(self.open_queue_row)
 
         # The library sidebar: every past transcript, with its filter at the top.
@@ -258,6 +264,7 @@ class MainWindow(QMainWindow):
         sv.addWidget(self.search_box)
         sv.addWidget(self.search_results, 1)
         sv.addLayout(filter_row)
+        sv.addLayout(order_row)
         sv.addWidget(self.history, 1)
 
         self.transcript_title = ElidedLabel("No transcript yet")

@@ -126,3 +126,14 @@ def test_a_running_transcript_is_read_only_and_the_text_reads_like_before(editor
     assert not editor.actions_by_name["split"].isEnabled()
     assert editor.toPlainText() == "[00:00.00 → 00:02.00] hello world this is"
     assert not editor.model.flags(editor.model.index(0, TEXT)) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_the_menu_plays_or_loops_the_selected_segment(qtbot, editor):
+    editor.table.selectRow(1)
+    actions = {a.text(): a for a in editor.menu().actions() if a.text()}
+    with qtbot.waitSignal(editor.loop_requested) as looped:
+        actions["Loop this segment"].trigger()
+    assert looped.args == [2.5, 4.5]
+    with qtbot.waitSignal(editor.play_requested) as played:
+        actions["Play from here"].trigger()
+    assert played.args == [2.5]

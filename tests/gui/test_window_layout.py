@@ -205,5 +205,7 @@ def test_the_library_sorts_by_name_and_length_and_shows_corrected_ones_alone(qtb
     assert visible() == ["a_long.wav", "b_short.wav", "c_mid.wav"]
     window.history_sort.setCurrentText("Longest first")
     assert visible() == ["a_long.wav", "c_mid.wav", "b_short.wav"]
+    window.history_length.setCurrentText("Under 1 minute")
+    assert visible() == ["c_mid.wav", "b_short.wav"]
     window.edited_only.setChecked(True)
     assert visible() == ["c_mid.wav"] and "corrected" in history.item(1).text()
