@@ -24,11 +24,15 @@ busy-loop process per core. PortAudio plays into a private PulseAudio null sink
    the direction turning at the ends or at random) and segments are clicked every 1-2 s (by
    turns a real mouse click through QTest on a visible row, on its text or its time, and
    TranscriptEditor.play_requested emitted as the window's own click handler does). Longest gap,
-   99th percentile, gaps over 100 and 50 ms. The long gaps are explained as bench/
-   gui_stall_bench.py does (its helpers are imported): the GUI thread's time split into
-   running, waiting for a CPU and blocked, and its Python stack sampled while the heartbeat is
-   late. --py-spy also takes `py-spy dump --native` of the window's process during gaps over
-   80 ms (C++ frames of stalls inside Qt; a dump pauses the process, so those gaps grow).
+   99th percentile, gaps over 100 and 50 ms; the GUI thread's busy share, the window
+   process's CPU seconds, the machine's busy and steal shares (/proc/stat: a shared virtual
+   machine loses CPU to its neighbours), the audio heard (from the player bar's position
+   reports) and how often the editor moved the view itself to follow playback while it was
+   being scrolled. The long gaps are explained as bench/gui_stall_bench.py does (its helpers
+   are imported): the GUI thread's time split into running, waiting for a CPU and blocked, and
+   its Python stack sampled while the heartbeat is late. --py-spy also takes `py-spy dump
+   --native` of the window's process during gaps over 80 ms (C++ frames of stalls inside Qt;
+   a dump pauses the process, so those gaps grow).
 
 Prints JSON: the data, per run the opening split and the phases, and a side-by-side table of
 the runs against the targets. No assertions.
@@ -261,7 +265,8 @@ def side_by_side(runs: dict[str, dict]) -> list[dict]:
                      "scroll_meets_100ms": scroll.get("meets_target"),
                      "all_phases_longest_ms": max(p.get("longest_ms", 0.0)
                                                   for p in run["phases"].values()),
-                     "audio_advanced_s": scroll.get("playback", {}).get("advanced_s")})
+                     "scroll_gui_thread_busy_pct": scroll.get("gui_thread_busy_pct"),
+                     "scroll_audio_heard_s": scroll.get("audio_heard_s")})
     return rows
 
 
@@ -448,10 +453,18 @@ class UserScroll:
         self.direction = 1
         self.steps = self.pages = self.turns = 0
         self.step_ms: list[float] = []
+        self.stepping = False
+        self.followed = 0  # moves of the view not made here: the editor following playback
+        self.table.verticalScrollBar().valueChanged.connect(self._moved)
         self.timer = QTimer()
         self.timer.setSingleShot(True)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.step)
+
+    def _moved(self, _value: int) -> None:
+        if not self.stepping and self.timer.isActive():
+            self.followed += 1
+            self.timeline.mark("view follows playback")
 
     def start(self) -> None:
         self.timer.start(self.rng.randint(*SCROLL_EVERY_MS))
@@ -469,6 +482,7 @@ class UserScroll:
                 1 if bar.value() <= bar.minimum() else -self.direction)
             self.turns += 1
         started = time.perf_counter()
+        self.stepping = True
         if self.rng.random() < PAGE_JUMP_CHANCE:
             action = QAbstractSlider.SliderAction
             bar.triggerAction(action.SliderPageStepAdd if self.direction > 0
@@ -480,12 +494,14 @@ class UserScroll:
             unit = 1 if self.per_item else self.table.rowHeight(max(0, self.table.rowAt(0)))
             bar.setValue(bar.value() + self.direction * rows * unit)
             self.timeline.mark(f"scroll {self.direction * rows:+d} rows")
+        self.stepping = False
         self.step_ms.append((time.perf_counter() - started) * 1000)
         self.steps += 1
         self.start()
 
     def report(self) -> dict:
         return {"steps": self.steps, "page_jumps": self.pages, "turns": self.turns,
+                "view_moved_by_the_editor": self.followed,
                 "scroll_mode": "per item" if self.per_item else "per pixel",
                 "step_call_ms": {"median": round(statistics.median(self.step_ms), 2),
                                  "max": round(max(self.step_ms), 1)} if self.step_ms else {}}
@@ -597,16 +613,59 @@ def explain(heartbeat: Heartbeat, sampler: StallSampler, timeline: Timeline) -> 
             "culprits": rank_culprits(heartbeat, sampler.samples, 0)[:5]}
 
 
+def machine_cpu() -> tuple[int, int, int]:
+    """(busy, steal, total) jiffies of all CPUs, from /proc/stat; zeros when absent."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    steal = values[7] if len(values) > 7 else 0
+    return sum(values[:8]) - idle - steal, steal, sum(values[:8])
+
+
+class Heard:
+    """The player bar's position reports (every 50 ms while playing): seconds of audio heard,
+    counting steps forward under a second (a click's jump is not heard)."""
+
+    def __init__(self, window) -> None:
+        self.last: float | None = None
+        self.seconds, self.reports = 0.0, 0
+        window.player_bar.position_changed.connect(self.report)
+
+    def report(self, seconds: float) -> None:
+        if self.last is not None and 0.0 < seconds - self.last < 1.0:
+            self.seconds += seconds - self.last
+        self.last = seconds
+        self.reports += 1
+
+    def reset(self) -> None:
+        self.seconds, self.reports = 0.0, 0
+
+
 def phase(heartbeat: Heartbeat, sampler: StallSampler, timeline: Timeline, seconds: float,
-          start=None, stop=None) -> dict:
+          heard: Heard, start=None, stop=None) -> dict:
     """Measure the heartbeat for `seconds`; start() and stop() bracket what runs meanwhile."""
     heartbeat.clear()
+    heard.reset()
+    cpu_before, process_before = machine_cpu(), time.process_time()
     if start is not None:
         start()
     exec_loop(lambda: False, seconds)
     if stop is not None:
         stop()
+    cpu_after, process_s = machine_cpu(), time.process_time() - process_before
     summary = gap_summary(heartbeat.times)
+    total = max(1, cpu_after[2] - cpu_before[2])
+    wall = heartbeat.times[-1] - heartbeat.times[0] if len(heartbeat.times) > 1 else seconds
+    summary.update(
+        gui_thread_busy_pct=round((heartbeat.ran_ns[-1] - heartbeat.ran_ns[0]) / 1e7 / wall, 1)
+        if len(heartbeat.ran_ns) > 1 else None,
+        window_process_cpu_s=round(process_s, 2),
+        machine_busy_pct=round(100 * (cpu_after[0] - cpu_before[0]) / total, 1),
+        machine_steal_pct=round(100 * (cpu_after[1] - cpu_before[1]) / total, 1),
+        audio_heard_s=round(heard.seconds, 2), position_reports=heard.reports)
     if summary.get("over_50ms"):
         summary.update(explain(heartbeat, sampler, timeline))
     return summary
@@ -650,40 +709,31 @@ def child_main(mode: str, spec: dict, py_spy: bool) -> dict:
               "table_viewport": [table.viewport().width(), table.viewport().height()],
               "visible_rows": table.rowAt(table.viewport().height() - 1) - table.rowAt(0) + 1}
 
-    phases = {"idle_open": phase(heartbeat, sampler, timeline, 3.0)}
+    heard = Heard(window)
+    phases = {"idle_open": phase(heartbeat, sampler, timeline, 3.0, heard)}
 
     # Reopened (short, then long) and playing at once, while the waveform is measured.
     opener.open(spec["short_id"])
     exec_loop(lambda: False, 0.5)
     opener.open(spec["long_id"])
     timeline.mark("reopened; play from 0")
-    before = playback_state(window)
-    phases["opened_playing"] = phase(heartbeat, sampler, timeline, 5.0,
+    phases["opened_playing"] = phase(heartbeat, sampler, timeline, 5.0, heard,
                                      start=lambda: window.player_bar.play_from(0.0))
-    after = playback_state(window)
-    phases["opened_playing"]["playback"] = {
-        "before": before, "after": after,
-        "advanced_s": round(after["position_s"] - before["position_s"], 2)}
 
     rng = random.Random(spec["seed"])
     scroll = UserScroll(window, rng, timeline)
     clicks = UserClicks(window, rng, timeline)
     if dumper:
         dumper.armed.set()
-    before = playback_state(window)
     timeline.mark("scrolling and clicking")
     phases["playing_scrolling"] = phase(
-        heartbeat, sampler, timeline, spec["seconds"],
+        heartbeat, sampler, timeline, spec["seconds"], heard,
         start=lambda: (scroll.start(), clicks.start()),
         stop=lambda: (scroll.stop(), clicks.stop()))
     if dumper:
         dumper.armed.clear()
-    after = playback_state(window)
-    phases["playing_scrolling"].update(
-        scroll=scroll.report(), clicks=clicks.report(),
-        playback={"before": before, "after": after,
-                  "advanced_s": round(after["position_s"] - before["position_s"], 2),
-                  "note": "clicks move playback, so advanced_s is not the wall time"})
+    phases["playing_scrolling"].update(scroll=scroll.report(), clicks=clicks.report(),
+                                       player=playback_state(window))
     window.player_bar.stop()
     timer.stop()
     sampler.stopped.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from PySide6.QtCore import QTimer
@@ -28,5 +29,6 @@ def main(argv: list[str] | None = None, memory_limit: str | None = None) -> int:
         library.close()
     window = MainWindow(limit, settings)
     window.show()
+    gc.freeze()  # what the window is made of lives as long as it: no collection walks it again
     QTimer.singleShot(0, window.offer_drafts)  # corrections a crash left unsaved
     return app.exec()

@@ -8,6 +8,7 @@ kept in view, and its word being heard (where word times exist) is underlined.
 from __future__ import annotations
 
 import html
+import time
 from bisect import bisect_right
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QColor, QKeySequence, QTextDocument, QUndoCommand, QUndoStack
@@ -43,6 +45,9 @@ from grym_desktop.transcript import Segment, clock
 
 START, END, TEXT = range(3)
 NUDGE_SECONDS = 0.1
+ROW_PADDING = 8  # pixels above and below a row's text
+ROWS_FITTED_AT_ONCE = 250  # rows measured in one turn of the event loop
+FOLLOW_PAUSE_SECONDS = 4.0  # after a person scrolls, playback leaves the view alone this long
 PLAYING_COLOUR = QColor("#fff3c4")
 
 
@@ -235,6 +240,11 @@ class TranscriptEditor(QWidget):
         self.model.dataChanged.connect(
             lambda top, bottom, _roles=(): self._fit_if_text_changed(top.row(), bottom.row()))
         self._fitted_width = -1
+        self._fit_generation = 0
+        # A person scrolling away from the segment being heard is not pulled back at once.
+        self._scrolled_by_hand = 0.0
+        self.table.verticalScrollBar().actionTriggered.connect(
+            lambda _action: setattr(self, "_scrolled_by_hand", time.monotonic()))
         self.table.clicked.connect(self._clicked)
         self._pressed_at = None  # where the mouse was pressed in the table, for word clicks
         self.table.viewport().installEventFilter(self)
@@ -291,11 +301,12 @@ class TranscriptEditor(QWidget):
         """Show a transcript; `editable` for a finished one. Clears the undo history."""
         self.undo_stack.clear()
         self._fitted_width = -1  # no fitting while the view changes; once, after
+        self.table.verticalHeader().setDefaultSectionSize(self._line_height())
         self.model.reset(segments)
         self._set_editable(editable)
         self._show_placeholder()
-        self.fit_rows(0, len(segments) - 1)
         self.table.doItemsLayout()  # now, so the scroll range is right before anything plays
+        self._fit_all_soon()
 
     def append_segment(self, segment: Segment) -> None:
         """Add a segment as it is transcribed (the view is read-only meanwhile)."""
@@ -331,6 +342,28 @@ class TranscriptEditor(QWidget):
         self.placeholder.setVisible(empty)
         self.table.setVisible(not empty)
 
+    def _line_height(self) -> int:
+        return self.table.fontMetrics().height() + ROW_PADDING
+
+    def _fit_all_soon(self) -> None:
+        """Fit the rows in view now and the rest a chunk at a time from the event loop, so a
+        long transcript shows at once (rows scroll one at a time: their heights do not move
+        the scroll range)."""
+        self._fit_generation += 1
+        generation, count = self._fit_generation, len(self.model.segments)
+        top = max(0, self.table.rowAt(0))
+        self.fit_rows(top, top + ROWS_FITTED_AT_ONCE - 1)
+
+        def fit_from(first: int) -> None:
+            if generation != self._fit_generation:  # another transcript or width since
+                return
+            self.fit_rows(first, first + ROWS_FITTED_AT_ONCE - 1)
+            if first + ROWS_FITTED_AT_ONCE < count:
+                QTimer.singleShot(0, lambda: fit_from(first + ROWS_FITTED_AT_ONCE))
+
+        if count:
+            QTimer.singleShot(0, lambda: fit_from(0))
+
     def fit_rows(self, first: int, last: int) -> None:
         """Give rows first..last the height their wrapped text needs."""
         width = self.table.columnWidth(TEXT) - 8
@@ -348,7 +381,8 @@ class TranscriptEditor(QWidget):
                 height = line
             else:
                 height = metrics.boundingRect(bounds, flags, text).height()
-            header.resizeSection(row, height + 8)
+            if header.sectionSize(row) != height + ROW_PADDING:
+                header.resizeSection(row, height + ROW_PADDING)
 
     def _fit_if_text_changed(self, first: int, last: int) -> None:
         if first != self.model.playing_row or first != last:
@@ -356,7 +390,7 @@ class TranscriptEditor(QWidget):
 
     def _text_column_resized(self, column: int, _old: int, new: int) -> None:
         if column == TEXT and self._fitted_width >= 0 and new - 8 != self._fitted_width:
-            self.fit_rows(0, len(self.model.segments) - 1)
+            self._fit_all_soon()
 
     # -- playback ------------------------------------------------------------------------
 
@@ -379,7 +413,8 @@ class TranscriptEditor(QWidget):
         for changed in {previous, row} - {-1}:
             self.model.dataChanged.emit(self.model.index(changed, 0),
                                         self.model.index(changed, TEXT))
-        if row >= 0 and row != previous:
+        reading_elsewhere = time.monotonic() - self._scrolled_by_hand < FOLLOW_PAUSE_SECONDS
+        if row >= 0 and row != previous and not reading_elsewhere:
             self.table.scrollTo(self.model.index(row, TEXT),
                                 QAbstractItemView.ScrollHint.EnsureVisible)
 

@@ -48,14 +48,17 @@ class WaveformStrip(pg.PlotWidget):
         item.getAxis("bottom").setStyle(tickTextOffset=2)
         item.setYRange(-1.0, 1.0, padding=0.02)
         item.disableAutoRange()
-        self._segments = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=pg.mkPen(None))
+        # Every other segment in one item with one brush: pyqtgraph then draws all of its bars
+        # in one call (a brush per bar repainted 3,000 bars one by one, 10 ms a play-head move).
+        self._segments = [pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=pg.mkPen(None),
+                                          brush=pg.mkBrush(colour)) for colour in SPAN_COLOURS]
         self._highlight = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=pg.mkPen(None),
                                           brush=pg.mkBrush(HIGHLIGHT_COLOUR))
         self._wave = pg.PlotDataItem(pen=pg.mkPen(WAVE_COLOUR, width=1), connect="pairs")
         self._playhead = pg.InfiniteLine(0.0, angle=90, movable=False,
                                          pen=pg.mkPen(PLAYHEAD_COLOUR, width=2))
-        for layer, z in ((self._segments, 0), (self._highlight, 1), (self._wave, 2),
-                         (self._playhead, 3)):
+        for layer, z in ((self._segments[0], 0), (self._segments[1], 0), (self._highlight, 1),
+                         (self._wave, 2), (self._playhead, 3)):
             layer.setZValue(z)
             item.addItem(layer)
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -97,9 +100,9 @@ class WaveformStrip(pg.PlotWidget):
         self._spans = list(spans)
         starts = np.array([s for s, _ in self._spans], float)
         ends = np.array([e for _, e in self._spans], float)
-        brushes = [pg.mkBrush(SPAN_COLOURS[i % 2]) for i in range(len(self._spans))]
-        self._segments.setOpts(x0=starts, x1=ends, y0=np.full(len(starts), -1.0),
-                               y1=np.full(len(starts), 1.0), brushes=brushes)
+        for parity, item in enumerate(self._segments):
+            x0, x1 = starts[parity::2], ends[parity::2]
+            item.setOpts(x0=x0, x1=x1, y0=np.full(len(x0), -1.0), y1=np.full(len(x0), 1.0))
         self.highlight(None)
         if self.duration == 0.0 and len(ends):
             self._set_range(float(ends.max()))

@@ -137,3 +137,24 @@ def test_the_menu_plays_or_loops_the_selected_segment(qtbot, editor):
     with qtbot.waitSignal(editor.play_requested) as played:
         actions["Play from here"].trigger()
     assert played.args == [2.5]
+
+
+def test_playback_leaves_the_view_alone_a_while_after_a_person_scrolls(qtbot, editor):
+    many = [timed(f"sentence number {i} goes here", i * 3.0) for i in range(200)]
+    editor.set_segments(many, editable=True)
+    bar = editor.table.verticalScrollBar()
+    bar.triggerAction(bar.SliderAction.SliderPageStepAdd)  # what a wheel or a drag does
+    where = bar.value()
+    editor.set_current_time(150 * 3.0 + 1.0)
+    assert editor.playing_row() == 150 and bar.value() == where  # marked, not scrolled to
+    editor._scrolled_by_hand -= 10  # a while later
+    editor.set_current_time(160 * 3.0 + 1.0)
+    qtbot.waitUntil(lambda: bar.value() != where)
+
+
+def test_a_long_transcript_gets_every_row_measured_soon_after_it_opens(qtbot, editor):
+    long_text = " ".join(["word"] * 200)
+    many = [timed(long_text if i % 2 else "short", i * 3.0, 0.01) for i in range(1200)]
+    editor.set_segments(many, editable=True)
+    header = editor.table.verticalHeader()
+    qtbot.waitUntil(lambda: header.sectionSize(1199) > 2 * header.sectionSize(1198))

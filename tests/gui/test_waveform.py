@@ -44,8 +44,11 @@ def test_segments_highlight_and_playhead(qtbot, strip, tones):
         strip.load(str(tones))
     spans = [(0.5, 1.0), (1.0, 2.5), (4.0, 6.0)]
     strip.set_segments(spans)
-    opts = strip._segments.opts
-    assert list(opts["x0"]) == [0.5, 1.0, 4.0] and list(opts["x1"]) == [1.0, 2.5, 6.0]
+    drawn = sorted((x0, x1) for item in strip._segments
+                   for x0, x1 in zip(item.opts["x0"], item.opts["x1"], strict=True))
+    assert drawn == spans
+    # Neighbours alternate between the two colours.
+    assert list(strip._segments[0].opts["x0"]) == [0.5, 4.0]
     strip.highlight(1)
     assert list(strip._highlight.opts["x0"]) == [1.0]
     assert list(strip._highlight.opts["x1"]) == [2.5]

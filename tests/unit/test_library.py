@@ -469,3 +469,12 @@ def test_a_name_too_long_or_an_unknown_transcript_is_a_clear_error(lib):
         lib.rename_transcript(transcript_id, "x" * 201)
     with pytest.raises(GrymError, match="not in the library"):
         lib.star_transcript(transcript_id + 1)
+
+
+def test_damaged_word_times_are_one_sentence_naming_the_transcript(lib):
+    transcript_id = lib.begin_transcript("a.wav", "m", "ctranslate2", "int8", 1.0)
+    lib.add_segment(transcript_id, Segment(0.0, 1.0, " hello"))
+    with sqlite3.connect(lib.path) as db:
+        db.execute("UPDATE segments SET words = '[{\"start\": 0}]'")
+    with pytest.raises(GrymError, match=f"Transcript {transcript_id} .* is damaged"):
+        lib.load_transcript(transcript_id)
