@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+)
 
 MEDIA_FILTER = (
     "Audio and video (*.wav *.flac *.mp3 *.ogg *.oga *.opus *.m4a *.aac *.wma *.aiff *.aif"
@@ -31,6 +38,8 @@ class DropZone(QFrame):
         self.setMinimumHeight(44)  # a strip: files dropped anywhere on the window are taken too
         self.label = QLabel("Drop audio or video files here")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # The words give way on a narrow window; the button stays.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.open_button = QPushButton("Open files…")
         self.open_button.clicked.connect(self.open_files)
         layout = QHBoxLayout(self)

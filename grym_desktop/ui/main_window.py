@@ -247,6 +247,9 @@ class MainWindow(QMainWindow):
         self.history_length.addItems(list(LENGTHS))
         self.history_length.setToolTip("Only transcripts of this length")
         self.history_length.currentTextChanged.connect(self.history.set_length)
+        for box in (self.history_length, self.history_sort):  # narrow sidebars cut the text
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6)
         filter_row = QHBoxLayout()
         filter_row.addWidget(self.history_filter, 1)
         filter_row.addWidget(self.starred_only)

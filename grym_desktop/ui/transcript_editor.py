@@ -594,11 +594,15 @@ class ReplaceBar(QWidget):
         self.find_edit.returnPressed.connect(self.find_next)
         self.all_button.clicked.connect(self.replace_all)
         self.close_button.clicked.connect(self.hide)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 4)
-        for widget in (self.find_edit, self.replace_edit, self.case_box, self.word_box,
-                       self.next_button, self.all_button, self.result, self.close_button):
-            row.addWidget(widget)
+        find_row, replace_row = QHBoxLayout(), QHBoxLayout()  # two rows: it fits narrow windows
+        for widget in (self.find_edit, self.case_box, self.word_box, self.next_button):
+            find_row.addWidget(widget)
+        for widget in (self.replace_edit, self.all_button, self.result, self.close_button):
+            replace_row.addWidget(widget)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 4)
+        rows.addLayout(find_row)
+        rows.addLayout(replace_row)
 
     def find_next(self) -> None:
         found = self.editor.find_next(self.find_edit.text(), self.case_box.isChecked(),
