@@ -10,6 +10,7 @@ single line and repaints nothing else.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,6 +24,9 @@ WAVE_COLOUR = "#5b7a99"
 SPAN_COLOURS = ("#dfe9f3", "#eef3f8")  # neighbouring segments alternate
 HIGHLIGHT_COLOUR = (241, 196, 15, 110)
 PLAYHEAD_COLOUR = "#c0392b"
+
+
+_measurer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grym-waveform")
 
 
 class WaveformStrip(pg.PlotWidget):
@@ -87,7 +91,9 @@ class WaveformStrip(pg.PlotWidget):
                 except RuntimeError:  # the strip was deleted meanwhile
                     pass
 
-        threading.Thread(target=measure, name="grym-waveform", daemon=True).start()
+        # One long-lived thread: starting a thread waits until it runs, and on a busy machine
+        # that wait stalled the window for up to 150 ms at each file shown.
+        _measurer.submit(measure)
 
     def clear_waveform(self) -> None:
         """No waveform (a measurement under way is abandoned)."""
