@@ -76,6 +76,7 @@ PANEL_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
 
 
 AUTOSAVE_MS = 1000  # corrections are kept as a draft this long after the last one
+AUDIO_DELAY_MS = 400
 WAVEFORM_HEIGHT = 64
 SEARCH_LIMIT = 100
 
@@ -282,8 +283,15 @@ class MainWindow(QMainWindow):
         self.player_bar = PlayerBar()
         self.player_bar.position_changed.connect(self.on_playback_position)
         self.player_bar.locate_requested.connect(self.locate_audio)
-        self.waveform.seek_requested.connect(self.player_bar.play_from)
-        self.transcript_view.play_requested.connect(self.player_bar.play_from)
+        self.waveform.seek_requested.connect(self.play_from)
+        self.transcript_view.play_requested.connect(self.play_from)
+        # A file the queue just finished gets its audio a moment later, unless the next file
+        # has started by then: a fast queue does not open every file's audio on the way.
+        self.pending_audio: str | None = None
+        self.audio_timer = QTimer(self)
+        self.audio_timer.setSingleShot(True)
+        self.audio_timer.setInterval(AUDIO_DELAY_MS)
+        self.audio_timer.timeout.connect(self._load_pending_audio)
         self.transcript_view.loop_requested.connect(self.player_bar.set_loop)
         self.listening = QWidget()
         listening = QVBoxLayout(self.listening)
@@ -666,7 +674,7 @@ class MainWindow(QMainWindow):
             if self.shown is None or self.shown.library_id != hit.transcript_id:
                 return
         self.transcript_view.show_segment(hit.segment_index)
-        self.player_bar.play_from(self._hit_time(hit))
+        self.play_from(self._hit_time(hit))
 
     def _hit_time(self, hit) -> float:
         """When the first word the search matched is said, else when its segment starts."""
@@ -754,9 +762,10 @@ class MainWindow(QMainWindow):
 
     # -- views ---------------------------------------------------------------------------
 
-    def show_transcript(self, transcript: Transcript, task_id: int | None = None) -> None:
-        """Show a finished transcript, ready to play; one saved in the library can be
-        corrected."""
+    def show_transcript(self, transcript: Transcript, task_id: int | None = None,
+                        audio_now: bool = True) -> None:
+        """Show a finished transcript, ready to play (its audio opened now, or a moment later
+        when the queue showed it); one saved in the library can be corrected."""
         self.shown = transcript
         self.shown_task_id = task_id
         self.transcript_view.set_segments(transcript.segments,
@@ -764,10 +773,26 @@ class MainWindow(QMainWindow):
         self._show_title()
         self.export_row.set_transcript(transcript)
         self.show_fallback(transcript.fallback, transcript.warnings)
-        self._load_audio(transcript.file)
+        if audio_now:
+            self._load_audio(transcript.file)
+        else:
+            self._load_audio(None)
+            self.pending_audio = transcript.file
+            self.audio_timer.start()
+
+    def _load_pending_audio(self) -> None:
+        if self.pending_audio is not None:
+            self._load_audio(self.pending_audio)
+
+    def play_from(self, seconds: float) -> None:
+        """Play the shown transcript's audio from `seconds` (opening it first if it waits)."""
+        self._load_pending_audio()
+        self.player_bar.play_from(seconds)
 
     def _load_audio(self, path: str | None) -> None:
         """The player and waveform on `path`; a missing file says so and offers Locate…"""
+        self.audio_timer.stop()
+        self.pending_audio = None
         self.player_bar.stop()
         self.player_bar.clear_loop()
         if not path:
@@ -782,6 +807,7 @@ class MainWindow(QMainWindow):
             self.waveform.clear_waveform()
 
     def toggle_playback(self) -> None:
+        self._load_pending_audio()
         if self.listening.isVisible() and self.player_bar.path:
             self.player_bar.toggle()
 
@@ -961,7 +987,7 @@ class MainWindow(QMainWindow):
         self._show_record(record, f"done · {words}")
         name = Path(transcript.file).name
         if record.id == self.shown_task_id:
-            self.show_transcript(transcript, record.id)
+            self.show_transcript(transcript, record.id, audio_now=False)
             self.statusBar().showMessage(f"Transcribed {name}.", 8000)
         else:  # the user is reading another transcript: say so, replace nothing
             self.statusBar().showMessage(f"Transcribed {name}: click its row to open it.", 8000)
