@@ -37,14 +37,13 @@ class DropZone(QFrame):
         self.setAcceptDrops(True)
         self.setMinimumHeight(44)  # a strip: files dropped anywhere on the window are taken too
         self.label = QLabel("Drop audio or video files here")
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # The words give way on a narrow window; the button stays.
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.open_button = QPushButton("Open files…")
         self.open_button.clicked.connect(self.open_files)
-        layout = QHBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.label)
+        layout = QHBoxLayout(self)  # the words against the button, the two in the middle
+        layout.addWidget(self.label, 1)
         layout.addWidget(self.open_button)
         layout.addStretch(1)
         self.start_dir = ""
