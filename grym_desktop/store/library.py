@@ -672,6 +672,10 @@ class Library:
                             f"not {len(title)}.")
         self._update(transcript_id, "title", title or None)
 
+    def relocate_transcript(self, transcript_id: int, file: str | Path) -> None:
+        """The transcript's audio is now at `file` (the user found where it was moved)."""
+        self._update(transcript_id, "file", str(file))
+
     def star_transcript(self, transcript_id: int, starred: bool = True) -> None:
         """Star a transcript (or take its star away)."""
         self._update(transcript_id, "starred", int(bool(starred)))

@@ -818,12 +818,25 @@ class MainWindow(QMainWindow):
         self.waveform.highlight(row if row >= 0 else None)
 
     def locate_audio(self, missing: str) -> None:
-        """The user points at where the audio file went; it plays from there this session."""
+        """The user points at where the audio file went; it plays from there."""
         path, _ = QFileDialog.getOpenFileName(
             self, f"Locate {Path(missing).name}", str(Path(missing).parent), MEDIA_FILTER)
-        if path and self.shown is not None:
-            self.shown = replace(self.shown, file=path)
-            self._load_audio(path)
+        if path:
+            self.relocate_audio(path)
+
+    def relocate_audio(self, path: str) -> None:
+        """Play the shown transcript from `path` from now on, and remember it in the library."""
+        if self.shown is None:
+            return
+        self.shown = replace(self.shown, file=path)
+        if self.shown.library_id is not None:
+            try:
+                self.library.relocate_transcript(self.shown.library_id, path)
+            except GrymError as exc:
+                self.statusBar().showMessage(first_line(str(exc)))
+            self.refresh_history()
+        self.export_row.set_transcript(self.shown)
+        self._load_audio(path)
 
     def _show_title(self) -> None:
         transcript = self.shown

@@ -104,7 +104,8 @@ def test_a_clicked_segment_plays_from_its_start_and_the_highlight_follows(
     assert highlighted[0] != 1 and highlighted[-1] == 1
 
 
-def test_a_missing_audio_file_says_so_and_the_transcript_stays_usable(qtbot, tmp_path):
+def test_a_missing_audio_file_says_so_and_the_transcript_stays_usable(qtbot, audio_output,
+                                                                     tmp_path):
     gone = tmp_path / "moved_away.wav"
     sf.write(gone, speech(), 16000)
     library = Library()
@@ -121,6 +122,12 @@ def test_a_missing_audio_file_says_so_and_the_transcript_stays_usable(qtbot, tmp
     assert "moved_away.wav" in window.player_bar.message.full_text()
     assert window.transcript_view.toPlainText().endswith("hello world")
     assert window.transcript_view.model.editable
+
+    found = tmp_path / "found_again.wav"  # Locate file…: the user points at where it went
+    sf.write(found, speech(), 16000)
+    window.relocate_audio(str(found))
+    assert window.player_bar.path == str(found) and not window.player_bar.locate_button.isVisible()
+    assert Library().load_transcript(transcript_id).file == str(found)  # remembered
 
 
 def test_a_spoken_word_finds_its_clip_opens_there_and_the_cli_prints_the_same_hit(
