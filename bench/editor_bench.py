@@ -70,6 +70,7 @@ from gui_stall_bench import (
     stop_processes,
     total_split,
 )
+from search_bench import vocabulary
 
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Segment, Transcript, Word
@@ -92,23 +93,6 @@ RESULT_PREFIX = "RESULT "
 
 
 # -- the data (parent) -------------------------------------------------------------------
-
-def vocabulary(size: int, rng: random.Random) -> list[str]:
-    """`size` distinct pronounceable made-up words, the first (most frequent) shortest."""
-    onsets = "b c d f g h k l m n p r s t v w br ch dr fl gr pl sh st th tr".split()
-    vowels = "a e i o u ai ea ee oo ou".split()
-    codas = ["", "", "n", "r", "s", "t", "l", "nd", "st"]
-    words: list[str] = []
-    seen: set[str] = set()
-    while len(words) < size:
-        syllables = 1 + min(2, len(words) * 3 // size + rng.randint(0, 1))
-        word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(syllables))
-        word += rng.choice(codas)
-        if word not in seen:
-            seen.add(word)
-            words.append(word)
-    return words
-
 
 def make_segments(count: int, words: list[str], rng: random.Random) -> list[Segment]:
     """`count` segments back to back, each 0.6-1.0 s of 8-16 words with times (Zipf-like)."""

@@ -118,9 +118,7 @@ def retime_words(words: list[Word], text: str, start: float, end: float) -> list
     """Words of `text` with times: a word still spelled as before keeps its time; new words
     share the time of the words they replaced (or of the gap they fill)."""
     new = text.split()
-    if not new:
-        return []
-    if not words:
+    if not new or not words:
         return []
     old = [w.word.strip() for w in words]
     timed: list[Word] = []

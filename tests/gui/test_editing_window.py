@@ -12,24 +12,14 @@ import textwrap
 import pytest
 from helpers import HELLO
 from PySide6.QtCore import Qt
-from window_helpers import WAIT_MS, answer_next_dialog, drop_files, finished
+from window_helpers import WAIT_MS, answer_next_dialog, drop_files, finished, open_editing_window
 
-from grym_desktop.memory.limits import parse_size
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Segment, Transcript
-from grym_desktop.ui.main_window import MainWindow, settings_from_env
 from grym_desktop.ui.transcript_editor import TEXT
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
-
-def open_window(qtbot) -> MainWindow:
-    window = MainWindow(parse_size("16GiB"), settings_from_env())
-    # Unsaved corrections make closing ask; a failed test must not wait on that question.
-    qtbot.addWidget(window, before_close_func=lambda w: w.transcript_view.set_saved())
-    window.show()
-    window.resize(1366, 740)
-    return window
 
 
 def texts(window) -> list[str]:
@@ -49,7 +39,7 @@ def edit_text(qtbot, window, row: int, text: str, cursor: int | None = None):
 
 
 def test_correct_undo_redo_save_and_export_keep_the_models_text(qtbot, tmp_path):
-    window = open_window(qtbot)
+    window = open_editing_window(qtbot)
     drop_files(window.drop_zone, [HELLO])
     qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
     model_text = texts(window)
@@ -138,7 +128,7 @@ def test_a_window_killed_mid_edit_offers_the_corrections_at_the_next_start(qtbot
         child.send_signal(signal.SIGKILL)
         child.wait()
 
-    window = open_window(qtbot)
+    window = open_editing_window(qtbot)
     asked = answer_next_dialog("Open")
     window.offer_drafts()
     assert asked.title == "Unsaved corrections" and "talk.wav" in asked.text

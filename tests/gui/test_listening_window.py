@@ -14,12 +14,10 @@ import soundfile as sf
 from audio_checks import SINK_RATE, find, reference
 from helpers import DATA, speech
 from PySide6.QtCore import Qt
-from window_helpers import WAIT_MS, drop_files, finished, rows
+from window_helpers import WAIT_MS, drop_files, finished, open_editing_window, rows
 
-from grym_desktop.memory.limits import parse_size
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Segment, Transcript
-from grym_desktop.ui.main_window import MainWindow, settings_from_env
 
 pytestmark = [pytest.mark.gui, pytest.mark.integration]
 
@@ -36,13 +34,6 @@ def clip(tmp_path) -> Path:
     sf.write(path, speech(), 16000)
     return path
 
-
-def open_window(qtbot) -> MainWindow:
-    window = MainWindow(parse_size("16GiB"), settings_from_env())
-    qtbot.addWidget(window, before_close_func=lambda w: w.transcript_view.set_saved())
-    window.show()
-    window.resize(1366, 740)
-    return window
 
 
 def played_from(recording: np.ndarray, ref: np.ndarray) -> float:
@@ -62,7 +53,7 @@ def click_time(qtbot, window, row: int) -> None:
 
 def test_a_clicked_segment_plays_from_its_start_and_the_highlight_follows(
         qtbot, audio_output, clip):
-    window = open_window(qtbot)
+    window = open_editing_window(qtbot)
     drop_files(window.drop_zone, [clip])
     qtbot.waitUntil(lambda: finished(window, 1), timeout=WAIT_MS)
     assert rows(window)[0][1].startswith("done")
@@ -116,7 +107,7 @@ def test_a_missing_audio_file_says_so_and_the_transcript_stays_usable(qtbot, aud
         language="en", duration=15.0, segments=[Segment(1.0, 3.0, " hello world")]))
     library.close()
     gone.unlink()
-    window = open_window(qtbot)
+    window = open_editing_window(qtbot)
     window.open_history_item(transcript_id)
     assert window.player_bar.locate_button.isVisible()
     assert "moved_away.wav" in window.player_bar.message.full_text()
@@ -132,7 +123,7 @@ def test_a_missing_audio_file_says_so_and_the_transcript_stays_usable(qtbot, aud
 
 def test_a_spoken_word_finds_its_clip_opens_there_and_the_cli_prints_the_same_hit(
         qtbot, audio_output, clip):
-    window = open_window(qtbot)
+    window = open_editing_window(qtbot)
     drop_files(window.drop_zone, [clip, DATA / "sentence.ogg"])
     qtbot.waitUntil(lambda: finished(window, 2), timeout=WAIT_MS)
     word = "Americans" if clip == EVAL_CLIP else "canoe"
@@ -167,7 +158,7 @@ def test_a_spoken_word_finds_its_clip_opens_there_and_the_cli_prints_the_same_hi
 
 
 def test_a_bad_search_in_the_window_is_one_sentence(qtbot):
-    window = open_window(qtbot)
+    window = open_editing_window(qtbot)
     window.search('"unclosed')
     assert window.search_results.count() == 1
     assert "cannot be read" in window.search_results.item(0).text()

@@ -125,6 +125,12 @@ def test_history_filters_and_its_menu_deletes_after_asking_and_transcribes_again
     assert rows(window)[2][0] == "hello_world.wav" and rows(window)[2][1].startswith("done")
 
 
+def shown_names(history) -> list[str]:
+    """The library's rows as the user sees them: the first line of each one not filtered out."""
+    return [history.item(i).text().splitlines()[0]
+            for i in range(history.count()) if not history.item(i).isHidden()]
+
+
 def _saved_transcript(library, file: str, text: str) -> int:
     transcript_id = library.begin_transcript(file, "whisper-tiny.en", "ctranslate2", "int8", 2.0)
     library.finish_transcript(transcript_id, Transcript(
@@ -141,37 +147,33 @@ def test_history_renames_and_stars_and_both_survive_a_restart(qtbot, tmp_path):
     window = open_window(qtbot)
     history = window.history
 
-    def visible():
-        return [history.item(i).text().splitlines()[0]
-                for i in range(history.count()) if not history.item(i).isHidden()]
-
     def act(row: int, text: str, answer: str | None = None, typed: str | None = None):
         actions = {a.text(): a for a in history.menu_for(history.item(row)).actions()}
         dialog = answer_next_dialog(answer, type_text=typed) if answer else None
         actions[text].trigger()
         return dialog
 
-    assert visible() == ["sentence.ogg", "hello_world.wav"]
+    assert shown_names(history) == ["sentence.ogg", "hello_world.wav"]
     renamed = act(0, "Rename…", "OK", typed="Interview  with\tAda")
     assert renamed.clicked == "OK" and renamed.title == "Rename transcript"
-    assert visible() == ["Interview with Ada", "hello_world.wav"]
+    assert shown_names(history) == ["Interview with Ada", "hello_world.wav"]
     window.history_filter.setText("ada")
-    assert visible() == ["Interview with Ada"]
+    assert shown_names(history) == ["Interview with Ada"]
     window.history_filter.setText("sentence.ogg")  # its file still finds it
-    assert visible() == ["Interview with Ada"]
+    assert shown_names(history) == ["Interview with Ada"]
     window.history_filter.clear()
     act(1, "Star")
-    assert visible() == ["Interview with Ada", "★ hello_world.wav"]
+    assert shown_names(history) == ["Interview with Ada", "★ hello_world.wav"]
     window.starred_only.setChecked(True)
-    assert visible() == ["★ hello_world.wav"]
+    assert shown_names(history) == ["★ hello_world.wav"]
     window.close()
 
     again = open_window(qtbot)
     history = again.history
-    assert visible() == ["Interview with Ada", "★ hello_world.wav"]
+    assert shown_names(history) == ["Interview with Ada", "★ hello_world.wav"]
     act(1, "Remove star")
     act(0, "Rename…", "OK", typed="")  # no name: the file's name again
-    assert visible() == ["sentence.ogg", "hello_world.wav"]
+    assert shown_names(history) == ["sentence.ogg", "hello_world.wav"]
 
 
 def test_files_dropped_anywhere_on_the_window_are_queued(qtbot):
@@ -196,16 +198,12 @@ def test_the_library_sorts_by_name_and_length_and_shows_corrected_ones_alone(qtb
     window = open_window(qtbot)
     history = window.history
 
-    def visible():
-        return [history.item(i).text().splitlines()[0]
-                for i in range(history.count()) if not history.item(i).isHidden()]
-
-    assert visible() == ["c_mid.wav", "a_long.wav", "b_short.wav"]  # newest first
+    assert shown_names(history) == ["c_mid.wav", "a_long.wav", "b_short.wav"]  # newest first
     window.history_sort.setCurrentText("Name")
-    assert visible() == ["a_long.wav", "b_short.wav", "c_mid.wav"]
+    assert shown_names(history) == ["a_long.wav", "b_short.wav", "c_mid.wav"]
     window.history_sort.setCurrentText("Longest first")
-    assert visible() == ["a_long.wav", "c_mid.wav", "b_short.wav"]
+    assert shown_names(history) == ["a_long.wav", "c_mid.wav", "b_short.wav"]
     window.history_length.setCurrentText("Under 1 minute")
-    assert visible() == ["c_mid.wav", "b_short.wav"]
+    assert shown_names(history) == ["c_mid.wav", "b_short.wav"]
     window.edited_only.setChecked(True)
-    assert visible() == ["c_mid.wav"] and "corrected" in history.item(1).text()
+    assert shown_names(history) == ["c_mid.wav"] and "corrected" in history.item(1).text()

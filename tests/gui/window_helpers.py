@@ -89,3 +89,16 @@ def answer_next_dialog(button: str, wait_ms: int = 10_000, type_text: str | None
 
     QTimer.singleShot(0, look)
     return answer
+
+
+def open_editing_window(qtbot, width: int = 1366):
+    """The real window at `width` x 740, closed at teardown without asking about corrections
+    (a failed test must not wait on that question)."""
+    from grym_desktop.memory.limits import parse_size
+    from grym_desktop.ui.main_window import MainWindow, settings_from_env
+
+    window = MainWindow(parse_size("16GiB"), settings_from_env())
+    qtbot.addWidget(window, before_close_func=lambda w: w.transcript_view.set_saved())
+    window.show()
+    window.resize(width, 740)
+    return window
