@@ -17,6 +17,8 @@ from grym_desktop.models.catalog import DEFAULT_MODEL
 from grym_desktop.options import DecodeOptions
 from grym_desktop.transcript import clock
 
+SIGNAL_MODEL_ID = "signal-v1"  # grym_desktop.features.signal.SIGNAL_MODEL, named without numpy
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -75,6 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --file: as fast as the model takes it, not at real time")
     lv.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
 
+    fe = commands.add_parser(
+        "features", help="features of recordings; remember, label and find similar sounds",
+        description="Compute features of FILEs; `features search --text WORDS` finds stored "
+                    "sounds by a description (needs CLAP).")
+    fe.add_argument("files", nargs="+", metavar="FILE")
+    fe.add_argument("--model", default=None,
+                    help=f"embedding model: {SIGNAL_MODEL_ID} (no model), a Whisper model's "
+                         "encoder or clap-htsat-unfused (default: the bundled Whisper)")
+    fe.add_argument("--store", action="store_true", help="remember the files in the feature memory")
+    fe.add_argument("--similar", type=int, default=0, metavar="K",
+                    help="list the K most similar stored recordings")
+    fe.add_argument("--label", default=None, metavar="NAME", help="label a span (with --at)")
+    fe.add_argument("--at", default=None, metavar="START-END", help="the span --label names")
+    fe.add_argument("--suggest", action="store_true",
+                    help="suggest labels from the labelled sounds of other recordings")
+    fe.add_argument("--text", default=None, help="with `search`: what the sound is, in words")
+    fe.add_argument("--json", action="store_true")
+    fe.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
     se = commands.add_parser("search", help="find words in every transcript of the library")
     se.add_argument("query", nargs="+", metavar="QUERY",
                     help='words that must all occur; FTS5 syntax works too: \'"a phrase"\', '
@@ -128,6 +149,10 @@ def run_command(args: argparse.Namespace, limit: int) -> int:
         return live_command(args, limit)
     if args.command == "search":
         return search_command(args)
+    if args.command == "features":
+        from grym_desktop.cli_features import features_command
+
+        return features_command(args, limit)
     return transcribe_command(args, limit)
 
 

@@ -49,3 +49,25 @@ def as_if_its_writer_died(library_path, transcript_id: int) -> None:
     """Make a running transcript's owner a process that is gone, as after a crash."""
     with sqlite3.connect(library_path) as db:
         db.execute("UPDATE transcripts SET owner_pid = ? WHERE id = ?", (2**22 + 7, transcript_id))
+
+
+def write_rumble(path: Path, seconds: float, seed: int) -> Path:
+    """Low, loud brown noise with slow swells, thunder-like, as a 16 kHz WAV file."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(seed)
+    noise = np.cumsum(rng.normal(0, 1, int(seconds * SAMPLE_RATE)))
+    noise -= np.convolve(noise, np.ones(800) / 800, mode="same")
+    swell = 0.6 + 0.4 * np.sin(np.linspace(0, 3 * np.pi, len(noise)) + seed)
+    sf.write(path, (noise / np.abs(noise).max() * 0.8 * swell).astype(np.float32), SAMPLE_RATE)
+    return Path(path)
+
+
+def write_whistle(path: Path, seconds: float, hz: float) -> Path:
+    """A bright tone with a vibrato, nothing like a rumble, as a 16 kHz WAV file."""
+    import soundfile as sf
+
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    audio = 0.3 * np.sin(2 * np.pi * hz * t + 3 * np.sin(2 * np.pi * 5 * t))
+    sf.write(path, audio.astype(np.float32), SAMPLE_RATE)
+    return Path(path)

@@ -16,7 +16,14 @@ def load_engine(engine: str, model_dir: Path, precision: str, options: dict[str,
 
         return CTranslate2Whisper(model_dir, precision, **options)
     if engine == "transformers":
-        from grym_desktop.engines.transformers_engine import load_transformers
+        from grym_desktop.engines.transformers_engine import (
+            checked_architectures,
+            load_transformers,
+        )
 
+        if "ClapModel" in checked_architectures(model_dir, precision, **options):
+            from grym_desktop.engines.clap_engine import ClapEngine
+
+            return ClapEngine(model_dir, precision)
         return load_transformers(model_dir, precision, **options)
     raise ValueError(f"the engine {engine} is not available in this version")

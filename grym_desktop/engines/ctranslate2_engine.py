@@ -22,6 +22,7 @@ from grym_desktop.audio.log_mel import (
 )
 from grym_desktop.audio.scan import AudioScan, decoded_chunks
 from grym_desktop.audio.windows import early_clips, file_windows
+from grym_desktop.engines.engine import pool_frames
 from grym_desktop.options import DecodeOptions
 from grym_desktop.transcript import Segment, Word
 
@@ -138,12 +139,12 @@ class CTranslate2Whisper:
             on_progress(window_end / duration if duration else 1.0)
         return language
 
-    def embed(self, samples: np.ndarray) -> np.ndarray:
-        """The encoder's output averaged over the frames that hold the audio (not the padding)."""
+    def embed_spans(self, samples: np.ndarray, spans: np.ndarray) -> np.ndarray:
+        """The audio encoded once; each span the mean of its encoder frames (not the padding)."""
         features = self.model.feature_extractor(samples[: 30 * SAMPLE_RATE])[:, :3000]
         features = np.pad(features, ((0, 0), (0, 3000 - features.shape[1])))
         hidden = np.array(self.model.encode(features))[0]
-        return hidden[:encoder_frames(len(samples))].mean(axis=0)
+        return pool_frames(hidden, spans, encoder_frames(len(samples)))
 
     def transcribe_clip(
         self, samples: np.ndarray, options: DecodeOptions, language: str | None

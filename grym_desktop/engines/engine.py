@@ -34,5 +34,26 @@ class Engine(Protocol):
     ) -> tuple[list[Segment], str | None]:
         """Decode one short utterance held in memory (live use); segments and language."""
 
-    def embed(self, samples: np.ndarray) -> np.ndarray:
-        """One vector for up to 30 s of audio from the model's audio encoder."""
+    def embed_spans(self, samples: np.ndarray, spans: np.ndarray) -> np.ndarray:
+        """One vector per (start, end) seconds span of up to 30 s of audio: (spans, dim).
+
+        The spans are checked by the host (inside the audio, start < end). Engines of a model
+        with a text tower (CLAP) also have embed_text(texts) -> (texts, dim).
+        """
+
+
+FRAME_SECONDS = 0.02  # one Whisper encoder frame
+
+
+def pool_frames(hidden: np.ndarray, spans: np.ndarray, frames: int) -> np.ndarray:
+    """Mean of the encoder frames (FRAME_SECONDS each) inside each span: (spans, dim) float32.
+
+    Only the first `frames` frames hold audio; a span covers each frame it touches, and at
+    least one.
+    """
+    hidden = np.asarray(hidden[:frames], dtype=np.float32)
+    starts = np.clip(np.floor(spans[:, 0] / FRAME_SECONDS + 1e-6).astype(int), 0, frames - 1)
+    ends = np.clip(np.ceil(spans[:, 1] / FRAME_SECONDS - 1e-6).astype(int), starts + 1, frames)
+    sums = np.concatenate([np.zeros((1, hidden.shape[1]), np.float64),
+                           np.cumsum(hidden, axis=0, dtype=np.float64)])
+    return ((sums[ends] - sums[starts]) / (ends - starts)[:, None]).astype(np.float32)

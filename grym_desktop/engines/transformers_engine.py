@@ -1,4 +1,5 @@
-"""Speech to text on PyTorch through transformers: Whisper, Wav2Vec2 CTC and Moonshine.
+"""Speech to text on PyTorch through transformers: Whisper, Wav2Vec2 CTC and Moonshine
+(CLAP embeddings are in clap_engine.py).
 
 Runs only inside the model host. Loads safetensors weights from a local folder, never remote
 code. The model family comes from the folder's config.json.
@@ -22,6 +23,7 @@ from grym_desktop.audio.decode import SAMPLE_RATE
 from grym_desktop.audio.log_mel import encoder_frames
 from grym_desktop.audio.scan import AudioScan, read_spans
 from grym_desktop.audio.windows import early_clips, file_windows, iter_windows
+from grym_desktop.engines.engine import pool_frames
 from grym_desktop.errors import GrymError
 from grym_desktop.memory.heap import trim_heap
 from grym_desktop.models.footprint import TRANSFORMERS_WINDOW_SECONDS
@@ -49,10 +51,11 @@ def supported_precisions() -> tuple[str, ...]:
                  and (p != "float16" or has("_is_mkldnn_fp16_supported")))
 
 
-def load_transformers(
+def checked_architectures(
     model_dir: Path, precision: str, cpu_threads: int = 0, **_: Any
-) -> _TransformersEngine:
-    """The engine for the architecture named in model_dir/config.json, loaded at precision."""
+) -> list[str]:
+    """The architectures model_dir/config.json names, once the folder holds safetensors
+    weights and this processor computes in precision (else OSError or ValueError)."""
     model_dir = Path(model_dir)
     config_path = model_dir / "config.json"
     if not config_path.is_file():
@@ -65,10 +68,17 @@ def load_transformers(
         raise ValueError(f"this processor cannot compute in {precision}; use float32 or int8")
     if cpu_threads > 0:
         torch.set_num_threads(cpu_threads)
-    architectures = json.loads(config_path.read_text()).get("architectures") or []
+    return json.loads(config_path.read_text()).get("architectures") or []
+
+
+def load_transformers(
+    model_dir: Path, precision: str, cpu_threads: int = 0, **_: Any
+) -> _TransformersEngine:
+    """The speech engine for the architecture named in model_dir/config.json, at precision."""
+    architectures = checked_architectures(model_dir, precision, cpu_threads)
     for cls in (TransformersWhisper, TransformersCTC, TransformersMoonshine):
         if cls.ARCHITECTURE in architectures:
-            return cls(model_dir, precision)
+            return cls(Path(model_dir), precision)
     raise ValueError(f"the architecture {', '.join(architectures) or 'unknown'} is not supported")
 
 
@@ -114,8 +124,8 @@ class _TransformersEngine:
                                            lambda _fraction: None)
         return segments, language
 
-    def embed(self, samples: np.ndarray) -> np.ndarray:
-        """A vector for the audio from the model's encoder (Whisper only, for now)."""
+    def embed_spans(self, samples: np.ndarray, spans: np.ndarray) -> np.ndarray:
+        """Vectors for spans of the audio from the model's encoder (Whisper and CLAP only)."""
         raise GrymError(f"The {type(self).__name__} engine cannot make audio embeddings.")
 
     def transcribe_clip(
@@ -200,12 +210,12 @@ class TransformersWhisper(_TransformersEngine):
                 on_progress(end / duration if duration else 1.0)
         return language
 
-    def embed(self, samples: np.ndarray) -> np.ndarray:
-        """The encoder's output averaged over the frames that hold the audio (not the padding)."""
+    def embed_spans(self, samples: np.ndarray, spans: np.ndarray) -> np.ndarray:
+        """The audio encoded once; each span the mean of its encoder frames (not the padding)."""
         features = self._features(samples[: self.features.n_samples])["input_features"]
         with torch.inference_mode():
             hidden = self.model.get_encoder()(features.to(self.dtype)).last_hidden_state[0]
-        return hidden[:encoder_frames(len(samples))].float().mean(dim=0).numpy()
+        return pool_frames(hidden.float().numpy(), spans, encoder_frames(len(samples)))
 
     def detect_language(self, input_features: torch.Tensor) -> str:
         lang_id = self.model.detect_language(input_features[:, :, :3000].to(self.dtype))

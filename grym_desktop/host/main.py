@@ -164,11 +164,28 @@ class Host:
             on_progress((n + 1) / len(spans))
 
     def embed(self, _request_id: int, args: dict) -> dict:
-        """The loaded model's vector for up to 30 s of 16 kHz mono audio (args["samples"])."""
-        samples = np.asarray(args["samples"], dtype=np.float32)
-        if samples.ndim != 1 or not 0 < len(samples) <= 30 * 16000:
-            raise GrymError("An embedding needs between one sample and 30 s of mono audio.")
-        return {"vector": self._engine().embed(samples).astype(np.float32).tolist()}
+        """Vectors of the loaded model for spans of up to 30 s of 16 kHz mono audio.
+
+        args["samples"]: the audio; args["spans"] (optional): [start, end] seconds in it, the
+        whole audio when absent. Returns {"vectors": float32 array (spans, dim)}.
+        """
+        samples = protocol.check_samples(args.get("samples"))
+        spans = args.get("spans")
+        spans = protocol.check_spans([(0.0, len(samples) / protocol.SAMPLE_RATE)]
+                                     if spans is None else spans, len(samples))
+        vectors = np.asarray(self._engine().embed_spans(samples, spans), dtype=np.float32)
+        return {"vectors": np.ascontiguousarray(vectors)}
+
+    def embed_text(self, _request_id: int, args: dict) -> dict:
+        """Vectors of texts in the loaded model's shared audio-text space (CLAP):
+        args["texts"] -> {"vectors": float32 array (texts, dim)}."""
+        texts = protocol.check_texts(args.get("texts"))
+        engine = self._engine()
+        if not hasattr(engine, "embed_text"):
+            raise GrymError(f"The model {self.model_id} cannot make text embeddings; "
+                            "that needs a CLAP model such as clap-htsat-unfused.")
+        vectors = np.asarray(engine.embed_text(texts), dtype=np.float32)
+        return {"vectors": np.ascontiguousarray(vectors)}
 
     def allocate(self, _request_id: int, args: dict) -> dict:
         """Test-only: hold args['bytes'] of touched memory, to exercise the watchdog."""

@@ -8,16 +8,25 @@ every HEARTBEAT_SECONDS while it works.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from grym_desktop.errors import ProtocolError
+import numpy as np
+
+from grym_desktop.errors import GrymError, InputError, ProtocolError
 
 OPS = (
     "ping", "status", "load", "unload", "transcribe", "shutdown", "allocate", "live_feed",
-    "live_flush", "embed", "send_raw",
+    "live_flush", "embed", "embed_text", "send_raw",
 )
 FINAL_KINDS = ("ok", "error")
 HEARTBEAT_SECONDS = 1.0
+SAMPLE_RATE = 16000
+EMBED_MAX_SECONDS = 30.0  # the audio one embed request may hold (Whisper's window)
+MAX_SPANS = 1000  # spans in one embed request
+SPAN_TOLERANCE = 0.05  # seconds a span may end past the audio (rounding of its times)
+MAX_TEXTS = 256  # texts in one embed_text request
+MAX_TEXT_CHARS = 1000
 
 
 def ready(pid: int) -> dict[str, Any]:
@@ -78,3 +87,61 @@ def check_reply(message: Any) -> dict[str, Any]:
         if not isinstance(message.get(name), types) or isinstance(message.get(name), bool):
             raise ProtocolError(f"The model host sent a {kind} message without a valid {name}.")
     return message
+
+
+def check_samples(samples: Any) -> np.ndarray:
+    """The audio of an embed request as float32 mono of at most 30 s; InputError otherwise."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1 or not 0 < len(samples) <= EMBED_MAX_SECONDS * SAMPLE_RATE:
+        raise InputError("An embedding needs between one sample and 30 s of mono audio.")
+    if not np.isfinite(samples).all():
+        raise InputError("The audio to embed holds values that are not finite numbers.")
+    return samples
+
+
+def check_spans(spans: Any, samples: int) -> np.ndarray:
+    """(start, end) seconds inside `samples` of 16 kHz audio as an (n, 2) float64 array.
+
+    Each span must be finite with 0 <= start < end <= the audio's length (a little past it
+    is allowed and clipped); between 1 and MAX_SPANS of them. InputError otherwise.
+    """
+    duration = samples / SAMPLE_RATE
+    try:
+        if len(spans) > MAX_SPANS:
+            raise InputError(f"At most {MAX_SPANS} spans can be embedded at once, "
+                             f"not {len(spans)}.")
+        pairs = [(float(a), float(b)) for a, b in spans]
+    except (TypeError, ValueError):
+        raise InputError("Spans to embed must be (start, end) pairs of seconds.") from None
+    if not pairs:
+        raise InputError("At least one span is needed to embed.")
+    for start, end in pairs:
+        if not (math.isfinite(start) and math.isfinite(end)
+                and 0 <= start < end <= duration + SPAN_TOLERANCE):
+            raise InputError(f"The span {start:g}-{end:g} s is not inside the "
+                             f"{duration:.2f} s of audio to embed.")
+    out = np.array(pairs, dtype=np.float64)
+    out[:, 1] = np.minimum(out[:, 1], duration)
+    if not (out[:, 0] < out[:, 1]).all():
+        raise InputError("A span to embed starts at the very end of the audio.")
+    return out
+
+
+def check_texts(texts: Any) -> list[str]:
+    """The texts of an embed_text request: 1 to MAX_TEXTS non-empty strings, none too long."""
+    if not isinstance(texts, (list, tuple)) or not 0 < len(texts) <= MAX_TEXTS:
+        raise InputError(f"Text embeddings need between 1 and {MAX_TEXTS} texts.")
+    if not all(isinstance(t, str) and t.strip() and len(t) <= MAX_TEXT_CHARS for t in texts):
+        raise InputError(f"Each text to embed must be a non-empty string of at most "
+                         f"{MAX_TEXT_CHARS} characters.")
+    return list(texts)
+
+
+def check_vectors(vectors: Any, rows: int, model_id: str) -> np.ndarray:
+    """A host's embedding reply (untrusted) as finite (rows, dim) float32; GrymError if not."""
+    if not isinstance(vectors, np.ndarray) or vectors.ndim != 2 or vectors.shape[0] != rows \
+            or not 0 < vectors.shape[1] <= 65536 or vectors.dtype.kind != "f" \
+            or not np.isfinite(vectors).all():
+        raise GrymError(f"The model {model_id} gave no usable embeddings (expected {rows} "
+                        f"finite vectors of one dimension).")
+    return vectors.astype(np.float32)

@@ -19,6 +19,7 @@ from grym_desktop.errors import InputError, ModelMissingError
 from grym_desktop.paths import data_dir, file_digest, write_atomically
 
 DEFAULT_MODEL = "whisper-tiny.en"
+CLAP_MODEL = "clap-htsat-unfused"  # the catalog's audio-text embedding model (text queries)
 CT2_PRECISIONS = ("float32", "int8")
 TRANSFORMERS_PRECISIONS = ("float32", "bfloat16")
 # model_type in a transformers config.json -> what such a model can do
@@ -26,7 +27,7 @@ _CAPABILITIES = {
     "whisper": ("transcribe", "translate", "detect_language", "word_timestamps"),
     "wav2vec2": ("transcribe",),
     "moonshine": ("transcribe",),
-    "clap": ("embed",),
+    "clap": ("embed", "embed_text"),
     "qwen2_audio": ("transcribe", "translate", "ask"),
     "voxtral": ("transcribe", "translate", "ask"),
     "granite_speech": ("transcribe", "translate", "ask"),
@@ -129,6 +130,13 @@ def transcription_models() -> list[ModelSpec]:
     """The models that can transcribe: the bundled default first, then the others by id."""
     specs = [s for s in load_catalog().values() if "transcribe" in s.capabilities]
     return sorted(specs, key=lambda s: (s.id != DEFAULT_MODEL, s.id))
+
+
+def text_embedding_models() -> list[ModelSpec]:
+    """The models that embed text and audio in one space (CLAP): the catalog's first, then the
+    folders the user added."""
+    specs = [s for s in load_catalog().values() if "embed_text" in s.capabilities]
+    return sorted(specs, key=lambda s: (s.id != CLAP_MODEL, s.id))
 
 
 def models_dir() -> Path:

@@ -33,13 +33,14 @@ from grym_desktop.errors import (
     TaskCancelledError,
     UsageError,
 )
+from grym_desktop.host import protocol
 from grym_desktop.host.client import HostClient
 from grym_desktop.memory.guard import check_load
 from grym_desktop.memory.limits import format_size, format_sizes
 from grym_desktop.memory.state import HOST_BASELINE_BYTES, MemoryState, read_state
 from grym_desktop.memory.watchdog import Watchdog
 from grym_desktop.models import integrity
-from grym_desktop.models.catalog import DEFAULT_MODEL, ModelSpec, get_spec
+from grym_desktop.models.catalog import CLAP_MODEL, DEFAULT_MODEL, ModelSpec, get_spec
 from grym_desktop.models.footprint import estimate_for
 from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
@@ -97,6 +98,18 @@ class Embedding:
     @property
     def dimension(self) -> int:
         return len(self.vector)
+
+
+@dataclass
+class Embeddings:
+    """Vectors for several spans of audio (or texts), one row each, tagged with their model."""
+
+    model_id: str
+    vectors: np.ndarray  # (n, dim) float32
+
+    @property
+    def dimension(self) -> int:
+        return int(self.vectors.shape[1])
 
 
 class Orchestrator:
@@ -390,15 +403,42 @@ class Orchestrator:
 
     def embed(self, samples: np.ndarray, model_id: str = DEFAULT_MODEL) -> Embedding:
         """One vector for up to 30 s of 16 kHz mono audio from the model's audio encoder."""
-        samples = np.asarray(samples, dtype=np.float32)
-        if samples.ndim != 1 or not 0 < len(samples) <= 30 * 16000:
-            raise GrymError("An embedding needs between one sample and 30 s of mono audio.")
+        samples = protocol.check_samples(samples)
+        embeddings = self.embed_spans(samples, [(0.0, len(samples) / protocol.SAMPLE_RATE)],
+                                      model_id)
+        return Embedding(embeddings.model_id, embeddings.vectors[0])
+
+    def embed_spans(
+        self, samples: np.ndarray, spans: list[tuple[float, float]],
+        model_id: str = DEFAULT_MODEL,
+    ) -> Embeddings:
+        """One vector per (start, end) seconds span of up to 30 s of 16 kHz mono audio.
+
+        Whisper encodes the audio once and averages each span's encoder frames; CLAP runs
+        each span through its audio tower (in batches). InputError for audio or spans it
+        cannot take, before any model is loaded.
+        """
+        samples = protocol.check_samples(samples)
+        checked = protocol.check_spans(spans, len(samples))
         loaded = self.ensure_model(model_id)
-        result = self.call("embed", {"samples": samples})
-        vector = np.asarray(result.get("vector"), dtype=np.float32)
-        if vector.ndim != 1 or not len(vector) or not np.isfinite(vector).all():
-            raise GrymError(f"The model {loaded.spec.id} gave no usable embedding.")
-        return Embedding(loaded.spec.id, vector)
+        result = self.call("embed", {"samples": samples, "spans": checked})
+        vectors = protocol.check_vectors(result.get("vectors"), len(checked), loaded.spec.id)
+        return Embeddings(loaded.spec.id, vectors)
+
+    def embed_text(self, texts: list[str], model_id: str = CLAP_MODEL) -> Embeddings:
+        """Vectors for texts in a CLAP model's shared audio-text space, comparable with its
+        embed_spans vectors; other models are refused in one sentence naming CLAP."""
+        texts = protocol.check_texts(texts)
+        spec = get_spec(model_id)
+        if "embed_text" not in spec.capabilities:
+            raise GrymError(
+                f"The model {spec.id} cannot embed text; text queries need the CLAP model "
+                f"{CLAP_MODEL} (get it with `grym-desktop models download {CLAP_MODEL}`, or "
+                "add a safetensors copy of it with `grym-desktop models add FOLDER`).")
+        loaded = self.ensure_model(spec.id)
+        result = self.call("embed_text", {"texts": texts})
+        vectors = protocol.check_vectors(result.get("vectors"), len(texts), loaded.spec.id)
+        return Embeddings(loaded.spec.id, vectors)
 
     def _state_without_model(self) -> MemoryState:
         """The state the new model will meet: the loaded one is unloaded first."""

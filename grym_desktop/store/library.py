@@ -664,6 +664,14 @@ class Library:
             for tid, file, title, idx, start, end, snippet, rank in rows
         ]
 
+    def latest_for_file(self, file: str) -> int | None:
+        """The id of the newest finished transcript of `file`, if any."""
+        with self._guard("read"):
+            row = self._conn.execute(
+                "SELECT id FROM transcripts WHERE file = ? AND status IN ('complete', 'incomplete')"
+                " ORDER BY id DESC LIMIT 1", (str(file),)).fetchone()
+        return row[0] if row else None
+
     def rename_transcript(self, transcript_id: int, title: str) -> None:
         """Give a transcript a name of its own; an empty name gives it back its file's name."""
         title = " ".join(title.split())  # one line: no tabs or line breaks

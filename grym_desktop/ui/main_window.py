@@ -49,6 +49,7 @@ from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
 from grym_desktop.ui.drop_zone import MEDIA_FILTER, DropZone, local_paths
 from grym_desktop.ui.fallback_dialog import FallbackDialog
+from grym_desktop.ui.features_panel import FeaturesPanel
 from grym_desktop.ui.history import FILE_ROLE, LENGTHS, SORTS, HistoryList, first_line
 from grym_desktop.ui.live_panel import LivePanel
 from grym_desktop.ui.memory_chart import MemoryChart
@@ -68,7 +69,7 @@ STATUS_COLOURS = {
 }
 
 
-LAYOUT_VERSION = 1  # of the saved panel layout; raise it when the panels change
+LAYOUT_VERSION = 2  # of the saved panel layout; raise it when the panels change
 QUEUE_STRIP_ROWS = 3
 PANEL_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -148,6 +149,20 @@ class MainWindow(QMainWindow):
         self.live_dock.setFeatures(PANEL_FEATURES)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.live_dock)
         self.splitDockWidget(self.memory_dock, self.live_dock, Qt.Orientation.Horizontal)
+        # Features of the shown recording, a tab beside Memory; computed only while looked at.
+        self.features_panel = FeaturesPanel(w, self.settings)
+        self.features_dock = QDockWidget("Features", self)
+        self.features_dock.setObjectName("features")
+        self.features_dock.setWidget(self.features_panel)
+        self.features_dock.setFeatures(PANEL_FEATURES)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.features_dock)
+        self.tabifyDockWidget(self.memory_dock, self.features_dock)
+        self.memory_dock.raise_()
+        self.features_dock.hide()
+        self.features_dock.visibilityChanged.connect(self._features_shown)
+        self.features_panel.seek_requested.connect(self.play_from)
+        self.features_panel.open_requested.connect(self.open_recording)
+        self.transcript_view.segment_selected.connect(self.features_panel.show_span)
         self._build_menus()
         self._restore_settings()
         self.live_panel.saved.connect(lambda _transcript: self.refresh_history())
@@ -395,6 +410,11 @@ class MainWindow(QMainWindow):
         memory.setText("&Memory chart")
         memory.setShortcut(QKeySequence("Ctrl+M"))
         view_menu.addAction(memory)
+        features = self.features_dock.toggleViewAction()
+        features.setText("Audio &features")
+        features.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        features.triggered.connect(lambda on: on and self.features_dock.raise_())
+        view_menu.addAction(features)
         models_menu = bar.addMenu("&Models")
         self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
         self._action(models_menu, "&Fallback models…", self.edit_fallback_chain)
@@ -584,6 +604,7 @@ class MainWindow(QMainWindow):
             self.model_manager.close()  # cancels a running download
         self.live_panel.shutdown()  # frees the worker thread a live session holds
         self.worker.shutdown()
+        self.features_panel.close_store()
         self.library.close()
         super().closeEvent(event)
 
@@ -773,12 +794,38 @@ class MainWindow(QMainWindow):
         self._show_title()
         self.export_row.set_transcript(transcript)
         self.show_fallback(transcript.fallback, transcript.warnings)
+        if self.features_dock.isVisible():
+            self._show_features()
         if audio_now:
             self._load_audio(transcript.file)
         else:
             self._load_audio(None)
             self.pending_audio = transcript.file
             self.audio_timer.start()
+
+    def _features_shown(self, visible: bool) -> None:
+        if visible and self.shown is not None and self.features_panel.path != self.shown.file:
+            self._show_features()
+
+    def _show_features(self) -> None:
+        self.features_panel.show_recording(
+            self.shown.file, [(s.start, s.end) for s in self.shown.segments])
+
+    def open_recording(self, path: str, start: float) -> None:
+        """Open the newest transcript of another recording (a similar sound, a point of the
+        map) and play it from `start`."""
+        try:
+            transcript_id = self.library.latest_for_file(path)
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            return
+        if transcript_id is None:
+            self.statusBar().showMessage(f"{Path(path).name} has no transcript yet; drop it "
+                                         "on the window to open it.", 8000)
+            return
+        self.open_history_item(transcript_id)
+        if self.shown is not None and self.shown.library_id == transcript_id:
+            self.play_from(start)
 
     def _load_pending_audio(self) -> None:
         if self.pending_audio is not None:

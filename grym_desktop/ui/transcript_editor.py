@@ -205,6 +205,7 @@ class TranscriptEditor(QWidget):
     play_requested = Signal(float)
     loop_requested = Signal(float, float)  # start, end of the segment to play over and over
     edited = Signal()
+    segment_selected = Signal(float, float)  # start, end of the segment made current
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -246,6 +247,7 @@ class TranscriptEditor(QWidget):
         self.table.verticalScrollBar().actionTriggered.connect(
             lambda _action: setattr(self, "_scrolled_by_hand", time.monotonic()))
         self.table.clicked.connect(self._clicked)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self._pressed_at = None  # where the mouse was pressed in the table, for word clicks
         self.table.viewport().installEventFilter(self)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -435,6 +437,11 @@ class TranscriptEditor(QWidget):
         segment = self.model.segments[index.row()]
         self.play_requested.emit(self._word_time(index) if index.column() == TEXT
                                  else segment.start)
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and current.row() < len(self.model.segments):
+            segment = self.model.segments[current.row()]
+            self.segment_selected.emit(segment.start, segment.end)
 
     def _word_time(self, index: QModelIndex) -> float:
         """The start of the word clicked, else the segment's start."""

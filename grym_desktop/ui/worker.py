@@ -92,6 +92,8 @@ class ModelWorker(QObject):
     live_event = Signal(object)  # LiveStarted, LivePartial, LiveFinal, LiveStatus, LiveWarning
     live_finished = Signal(object)  # Transcript, saved in the library
     live_failed = Signal(str)  # one sentence
+    job_done = Signal(str, object)  # tag, what run_job's call returned
+    job_failed = Signal(str, str)  # tag, one sentence
 
     def __init__(self, limit_bytes: int) -> None:
         super().__init__()
@@ -197,6 +199,11 @@ class ModelWorker(QObject):
         self._live_stop = None
         self.jobs.submit(lambda: self._run_live(make_source, model_id))
 
+    def run_job(self, tag: str, call: Callable[[Orchestrator], object]) -> None:
+        """Run call(orchestrator) on the worker thread once the queued files are done (from
+        any thread); job_done or job_failed reports it under tag."""
+        self.jobs.submit(lambda: self._run_job(tag, call))
+
     def stop_live(self, drain: bool = True) -> None:
         """Stop listening; with drain, what was heard is still transcribed and saved."""
         self._live_stop = drain
@@ -250,6 +257,21 @@ class ModelWorker(QObject):
             self.live_failed.emit(failure_sentence(exc, "Live transcription"))
         finally:
             self._live = None
+            self._check_pid()
+
+    def _run_job(self, tag: str, call: Callable[[Orchestrator], object]) -> None:
+        if self._stopping:
+            return
+        if self.orchestrator is None:
+            self.job_failed.emit(tag, str(self._broken))
+            return
+        try:
+            result = call(self.orchestrator)
+        except Exception as exc:  # the window shows a sentence, never a traceback
+            self.job_failed.emit(tag, failure_sentence(exc, "This task"))
+        else:
+            self.job_done.emit(tag, result)
+        finally:
             self._check_pid()
 
     def _teardown(self) -> None:
