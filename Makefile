@@ -30,6 +30,11 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python engines_bench.py
 	cd bench && ../$(BIN)/python live_bench.py --long
 	$(BIN)/python bench/gui_stall_bench.py
+	cd bench && ../$(BIN)/python early_segments_bench.py
+	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/editor_bench.py
+	cd bench && ../$(BIN)/python feature_labels_bench.py
+	$(BIN)/python bench/feature_search_bench.py
 
 clean:
 	rm -rf $(VENV)

@@ -96,8 +96,9 @@ class FeaturesPanel(QWidget):
         self.model_box.currentIndexChanged.connect(self._model_changed)
         self.view = FeaturesView()
         top = QHBoxLayout()
-        top.addWidget(QLabel("Compare by"))
-        top.addWidget(self.model_box, 1)
+        top.addWidget(QLabel("Compare sounds by"))
+        top.addWidget(self.model_box)
+        top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -133,6 +134,12 @@ class FeaturesPanel(QWidget):
         self.worker.run_job(tag, lambda orchestrator: compute(orchestrator, store, path,
                                                               segments, model_id))
 
+    def remember(self, path: str, segments: list[tuple[float, float]]) -> None:
+        """Put a recording that is not shown in the feature memory (on the worker)."""
+        store, model_id = self.store, self.model_id
+        self.worker.run_job(f"remember:{next(_jobs)}", lambda orchestrator: fx.remember(
+            store, fx.analyse(path, orchestrator, model_id, segments)))
+
     def show_span(self, start: float, end: float) -> None:
         """The transcript's selected segment, on the spectrogram."""
         if self.result is not None:
@@ -161,6 +168,7 @@ class FeaturesPanel(QWidget):
             count, library_map = result
             self.view.set_status(f"Labelled {start:.1f}–{end:.1f} s as “{name}” ({count} "
                                  "windows); recordings like it will have it suggested.")
+            self.view.label_edit.clear()
             self._show_map(library_map)
 
         self._in_background(label, done)
@@ -225,6 +233,10 @@ class FeaturesPanel(QWidget):
             done(result)
 
     def _job_done(self, tag: str, result: object) -> None:
+        if tag.startswith("remember:") and self.result is not None:  # one more on the map
+            model_id = self.model_id
+            self._in_background(lambda: fx.library_map(self.store, model_id), self._show_map)
+            return
         if tag != self.wanted or not isinstance(result, FeaturesResult):
             return
         self.result = result
@@ -239,5 +251,5 @@ class FeaturesPanel(QWidget):
         self.view.set_status(f"{len(f.windows)} windows remembered ({name}).")
 
     def _job_failed(self, tag: str, message: str) -> None:
-        if tag == self.wanted:
+        if tag == self.wanted or tag.startswith("remember:"):
             self.view.set_status(message)

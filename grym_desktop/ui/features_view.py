@@ -279,6 +279,18 @@ class FeaturesView(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(900, 500)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Wide and low (a panel under the transcript): the lists beside the spectrogram, so
+        it keeps its height; otherwise below it."""
+        super().resizeEvent(event)
+        wide = event.size().width() >= 2 * event.size().height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            total = sum(self.splitter.sizes())
+            first = total * (2 if wide else 3) // (3 if wide else 5)
+            self.splitter.setSizes([first, total - first])
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(360, 300)
 
@@ -288,6 +300,8 @@ class FeaturesView(QWidget):
         self.similar_list = QListWidget()
         self.similar_list.setToolTip("Double-click or press Enter to open the recording there.")
         self.similar_list.itemActivated.connect(self._open_match)
+        self.similar_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.similar_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.similar_stack = HintStack(self.similar_list, NO_SIMILAR)
         return self.similar_stack
 

@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
         features = self.features_dock.toggleViewAction()
         features.setText("Audio &features")
         features.setShortcut(QKeySequence("Ctrl+Shift+E"))
-        features.triggered.connect(lambda on: on and self.features_dock.raise_())
+        features.triggered.connect(self._features_opened)
         view_menu.addAction(features)
         models_menu = bar.addMenu("&Models")
         self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
@@ -803,6 +803,13 @@ class MainWindow(QMainWindow):
             self.pending_audio = transcript.file
             self.audio_timer.start()
 
+    def _features_opened(self, on: bool) -> None:
+        """View ▸ Audio features: the panel in front, with room for its spectrogram."""
+        if on:
+            self.features_dock.raise_()
+            self.resizeDocks([self.features_dock], [max(300, int(self.height() * 0.5))],
+                             Qt.Orientation.Vertical)
+
     def _features_shown(self, visible: bool) -> None:
         if visible and self.shown is not None and self.features_panel.path != self.shown.file:
             self._show_features()
@@ -1051,6 +1058,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Transcribed {name}.", 8000)
         else:  # the user is reading another transcript: say so, replace nothing
             self.statusBar().showMessage(f"Transcribed {name}: click its row to open it.", 8000)
+            if self.features_dock.toggleViewAction().isChecked():  # the panel is open
+                self.features_panel.remember(transcript.file,
+                                             [(s.start, s.end) for s in transcript.segments])
         self.chart.add_marker("end", "end")
         self.refresh_history()
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 import time
 
 import numpy as np
 import psutil
 import pytest
+import soundfile as sf
 from clap_fixture import PROJECTION_DIM, build_tiny_clap
 from helpers import HELLO
 from hub_server import HubServer
@@ -166,3 +169,29 @@ def test_estimate_is_within_a_quarter_of_measured_growth(clap):
     print(f"tiny CLAP {precision}: estimate {estimate / 2**20:.1f} MiB, "
           f"measured growth {growth / 2**20:.1f} MiB, ratio {estimate / growth:.3f}")
     assert 0.75 * growth <= estimate <= 1.25 * growth, (estimate, growth)
+
+
+def test_the_command_line_stores_clap_features_and_finds_them_by_words(clap, tmp_path):
+    """The user's way: store recordings with CLAP, then search them by a description."""
+    other = tmp_path / "noise.wav"
+    sf.write(other, noise(3.0, seed=4), 16000)
+
+    def grym(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "grym_desktop", *args],
+                              capture_output=True, text=True, timeout=300)
+
+    stored = grym("features", str(HELLO), str(other), "--store", "--model", clap, "--json")
+    assert stored.returncode == 0, stored.stderr
+    reports = [json.loads(line) for line in stored.stdout.splitlines()]
+    assert [r["model"] for r in reports] == [clap, clap]
+    assert all(r["dimension"] == PROJECTION_DIM and r["stored"] for r in reports)
+
+    found = grym("features", "search", "--text", "someone says hello", "--similar", "3",
+                 "--json")
+    assert found.returncode == 0, found.stderr
+    answer = json.loads(found.stdout)
+    assert answer["model"] == clap and answer["query"] == "someone says hello"
+    assert len(answer["matches"]) == 3
+    assert {m["file"] for m in answer["matches"]} <= {str(HELLO), str(other)}
+    scores = [m["score"] for m in answer["matches"]]
+    assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
