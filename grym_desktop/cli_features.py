@@ -21,7 +21,7 @@ from grym_desktop.models.sources import installed_dir
 from grym_desktop.orchestrator import features as fx
 from grym_desktop.orchestrator.runner import Orchestrator
 
-CLAP_ADVICE = (f"Add a safetensors copy of laion/{CLAP_MODEL} with `grym-desktop models add "
+CLAP_ADVICE = (f"add a safetensors copy of laion/{CLAP_MODEL} with `grym-desktop models add "
                "FOLDER` (the hub's copy holds only pickle weights, which the app never loads).")
 
 
@@ -105,7 +105,7 @@ def _text_search(args: argparse.Namespace, limit: int) -> int:
     if "embed_text" not in get_spec(model_id).capabilities:
         raise UsageError(f"Searching by words needs a CLAP model; {model_id} embeds no text.")
     if installed_dir(get_spec(model_id)) is None:
-        raise ModelMissingError(f"The CLAP model {model_id} is not installed. {CLAP_ADVICE}")
+        raise ModelMissingError(f"The CLAP model {model_id} is not installed: {CLAP_ADVICE}")
     store = FeatureStore()
     orchestrator = Orchestrator(limit)
     try:
@@ -133,8 +133,8 @@ def _installed_text_model() -> str:
     for spec in text_embedding_models():
         if installed_dir(spec) is not None:
             return spec.id
-    raise ModelMissingError(f"Searching sounds by words needs a CLAP model, and none is "
-                            f"installed. {CLAP_ADVICE}")
+    raise ModelMissingError(f"Searching sounds by words needs a CLAP model and none is "
+                            f"installed: {CLAP_ADVICE}")
 
 
 def _match(m: Match) -> dict:

@@ -432,9 +432,9 @@ class Orchestrator:
         spec = get_spec(model_id)
         if "embed_text" not in spec.capabilities:
             raise GrymError(
-                f"The model {spec.id} cannot embed text; text queries need the CLAP model "
-                f"{CLAP_MODEL} (get it with `grym-desktop models download {CLAP_MODEL}`, or "
-                "add a safetensors copy of it with `grym-desktop models add FOLDER`).")
+                f"The model {spec.id} cannot embed text; text queries need a CLAP model such "
+                f"as {CLAP_MODEL} (its hub copy holds pickle weights only: add a safetensors "
+                "copy with `grym-desktop models add FOLDER`).")
         loaded = self.ensure_model(spec.id)
         result = self.call("embed_text", {"texts": texts})
         vectors = protocol.check_vectors(result.get("vectors"), len(texts), loaded.spec.id)
