@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-sequential test-profile test-memory bench clean
 
+# resemblyzer carries the bundled speaker encoder's weights (resemblyzer/pretrained.pt); it is
+# installed --no-deps because its webrtcvad dependency builds from source, and the app never
+# imports it (engines/speaker_engine.py reads the weights into its own torch network).
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps resemblyzer==0.1.4
 	touch $(STAMP)
 
 run: $(STAMP)

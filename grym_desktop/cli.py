@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "suspicious words")
     tr.add_argument("--batched", action="store_true",
                     help="decode speech pieces in batches sized to free memory")
+    tr.add_argument("--speakers", default=None, metavar="auto|N|MIN-MAX",
+                    help="find who spoke when after transcribing: auto, a count, or bounds")
     tr.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
 
     mem = commands.add_parser("memory", help="limit, budget, use and pressure")
@@ -95,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     fe.add_argument("--text", default=None, help="with `search`: what the sound is, in words")
     fe.add_argument("--json", action="store_true")
     fe.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
+    vo = commands.add_parser("voices", help="the voice library: named voices recognised in "
+                                            "later recordings")
+    vo.add_argument("action", choices=("list", "rename", "delete"))
+    vo.add_argument("names", nargs="*", metavar="NAME", help="rename OLD NEW, or delete NAME")
+    vo.add_argument("--json", action="store_true")
 
     se = commands.add_parser("search", help="find words in every transcript of the library")
     se.add_argument("query", nargs="+", metavar="QUERY",
@@ -149,6 +157,8 @@ def run_command(args: argparse.Namespace, limit: int) -> int:
         return live_command(args, limit)
     if args.command == "search":
         return search_command(args)
+    if args.command == "voices":
+        return voices_command(args)
     if args.command == "features":
         from grym_desktop.cli_features import features_command
 
@@ -201,6 +211,9 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
             print(f"grym-desktop: used {fb.to_model} instead of {fb.from_model}: {fb.reason}",
                   file=sys.stderr)
 
+    from grym_desktop.orchestrator.speakers import SpeakerCount
+
+    speakers = SpeakerCount.parse(args.speakers)
     exit_code = 0
     options = DecodeOptions(
         language=args.language, task=args.task, beam_size=args.beam_size, vad_filter=args.vad,
@@ -216,7 +229,7 @@ def transcribe_command(args: argparse.Namespace, limit: int) -> int:
     try:
         for path in args.files:
             task = TranscribeTask(path, model_id=args.model, precision=args.precision,
-                                  options=options)
+                                  options=options, speakers=speakers)
             try:
                 transcript = orchestrator.run(task)
             except GrymError as exc:
@@ -389,6 +402,47 @@ def _download_model(args: argparse.Namespace, spec, limit: int) -> int:
     return 0
 
 
+def voices_command(args: argparse.Namespace) -> int:
+    """List, rename or delete the named voices; a rename reaches every transcript."""
+    from grym_desktop.errors import UsageError
+    from grym_desktop.features.store import FeatureStore
+    from grym_desktop.store.library import Library
+
+    wanted = {"list": 0, "rename": 2, "delete": 1}[args.action]
+    if len(args.names) != wanted:
+        raise UsageError(f"`voices {args.action}` takes {wanted or 'no'} "
+                         f"name{'s' if wanted != 1 else ''}.")
+    store = FeatureStore()
+    try:
+        if args.action == "rename":
+            old, new = args.names
+            store.rename_voice(old, new)
+            library = Library()
+            try:
+                changed = library.rename_speaker_everywhere(old, new)
+            finally:
+                library.close()
+            print(f"{old} is now {new} in the voice library and in {len(changed)} "
+                  f"transcript{'s' * (len(changed) != 1)}.", file=sys.stderr)
+        elif args.action == "delete":
+            store.delete_voice(args.names[0])
+            print(f"Deleted the voice {args.names[0]}.", file=sys.stderr)
+        else:
+            voices = store.voices()
+            if args.json:
+                print(json.dumps([{"name": v.name, "model": v.model_id, "seconds":
+                                   round(v.seconds, 1), "updated": v.updated_at}
+                                  for v in voices]))
+            elif not voices:
+                print("No named voices yet: name a speaker in a transcript to add one.",
+                      file=sys.stderr)
+            for v in voices if not args.json else []:
+                print(f"{v.name}  {v.model_id}  {v.seconds:.0f} s of speech  {v.updated_at}")
+    finally:
+        store.close()
+    return 0
+
+
 def search_command(args: argparse.Namespace) -> int:
     """The library's segments that match the query, best first, one per line or as JSON."""
     from dataclasses import asdict
@@ -465,7 +519,7 @@ def live_command(args: argparse.Namespace, limit: int) -> int:
                     "start": seg.start if seg else event.speech_end,
                     "end": seg.end if seg else event.speech_end,
                     "text": seg.text.strip() if seg else "",
-                    "words": [asdict(w) for w in seg.words] if seg else [],
+                    "words": [w.to_dict() for w in seg.words] if seg else [],
                     "latency": event.latency}, ensure_ascii=False))
             else:
                 if partial_shown:

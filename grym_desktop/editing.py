@@ -62,18 +62,19 @@ def split(segments: list[Segment], index: int, at: int) -> list[Segment]:
         second = [w for w in segment.words if (w.start + w.end) / 2 >= cut]
     cut = round(min(max(cut, segment.start + MIN_SEGMENT), segment.end - MIN_SEGMENT), 3)
     return _with(segments, index, [
-        Segment(segment.start, cut, _spaced(head), first),
-        Segment(cut, segment.end, _spaced(tail), second),
+        Segment(segment.start, cut, _spaced(head), first, speaker=segment.speaker),
+        Segment(cut, segment.end, _spaced(tail), second, speaker=segment.speaker),
     ])
 
 
 def merge(segments: list[Segment], index: int) -> list[Segment]:
-    """Join segment `index` with the one after it."""
+    """Join segment `index` with the one after it (the speaker of the longer one wins)."""
     if not 0 <= index < len(segments) - 1:
         return list(segments)
     a, b = segments[index], segments[index + 1]
+    speaker = a.speaker if a.end - a.start >= b.end - b.start else b.speaker
     joined = Segment(a.start, max(a.end, b.end), _spaced(f"{a.text.strip()} {b.text.strip()}"),
-                     a.words + b.words)
+                     a.words + b.words, speaker=speaker)
     return segments[:index] + [joined] + segments[index + 2:]
 
 

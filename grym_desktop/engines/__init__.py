@@ -21,9 +21,18 @@ def load_engine(engine: str, model_dir: Path, precision: str, options: dict[str,
             load_transformers,
         )
 
-        if "ClapModel" in checked_architectures(model_dir, precision, **options):
+        architectures = checked_architectures(model_dir, precision, **options)
+        if "ClapModel" in architectures:
             from grym_desktop.engines.clap_engine import ClapEngine
 
             return ClapEngine(model_dir, precision)
+        if "WavLMForXVector" in architectures:
+            from grym_desktop.engines.xvector_engine import WavLMXVectorEngine
+
+            return WavLMXVectorEngine(model_dir, precision)
         return load_transformers(model_dir, precision, **options)
+    if engine == "ge2e":
+        from grym_desktop.engines.speaker_engine import GE2EEngine
+
+        return GE2EEngine(model_dir, precision)
     raise ValueError(f"the engine {engine} is not available in this version")

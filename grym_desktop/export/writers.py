@@ -27,15 +27,24 @@ def _lines(t: Transcript) -> list[tuple[Segment, str]]:
     return [(s, text) for s, text in pairs if text]
 
 
+def _name(s: Segment) -> str | None:
+    """The segment's speaker on one line, or None."""
+    name = " ".join(s.speaker.split()) if s.speaker else ""
+    return name or None
+
+
 def to_txt(t: Transcript) -> str:
-    """One line of plain text per segment."""
-    return "".join(f"{text}\n" for _, text in _lines(t))
+    """One line of plain text per segment, `Alice: ` before it when its speaker is known."""
+    return "".join(f"{name}: {text}\n" if (name := _name(s)) else f"{text}\n"
+                   for s, text in _lines(t))
 
 
 def to_srt(t: Transcript) -> str:
-    """SubRip: numbered cues, HH:MM:SS,mmm --> HH:MM:SS,mmm, a blank line between cues."""
+    """SubRip: numbered cues, HH:MM:SS,mmm --> HH:MM:SS,mmm, a blank line between cues;
+    a cue whose speaker is known starts `[Alice] `."""
     return "\n".join(
-        f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{text}\n"
+        f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n"
+        f"{f'[{name}] ' if (name := _name(s)) else ''}{text}\n"
         for i, (s, text) in enumerate(_lines(t), start=1)
     )
 
@@ -45,17 +54,25 @@ def _vtt_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _vtt_voice(name: str) -> str:
+    # A voice span's annotation runs to ">": the name may hold no markup characters.
+    return name.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
 def to_vtt(t: Transcript) -> str:
-    """WebVTT: a WEBVTT header, then cues with HH:MM:SS.mmm timings."""
+    """WebVTT: a WEBVTT header, then cues with HH:MM:SS.mmm timings; a cue whose speaker is
+    known is a voice span, `<v Alice>text`."""
     cues = [
-        f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{_vtt_text(text)}\n"
+        f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n"
+        f"{f'<v {_vtt_voice(name)}>' if (name := _name(s)) else ''}{_vtt_text(text)}\n"
         for s, text in _lines(t)
     ]
     return "\n".join(["WEBVTT\n", *cues])
 
 
 def to_json(t: Transcript) -> str:
-    """The object of the command line contract (`transcribe --format json`)."""
+    """The object of the command line contract (`transcribe --format json`); with speakers,
+    a `speaker` on each segment and word that has one and the `speakers` list."""
     return json.dumps(t.to_dict(), ensure_ascii=False, indent=2)
 
 

@@ -102,6 +102,40 @@ END;
 PRAGMA user_version = 1;
 COMMIT;
 """,
+    # The voice library: a named voiceprint per speaker model (the seconds-weighted mean of
+    # the person's speaker vectors, unit length). One name may have a print of each model.
+    """
+BEGIN IMMEDIATE;
+CREATE TABLE voices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL CHECK (dim > 0),
+    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+    seconds REAL NOT NULL CHECK (seconds > 0),
+    updated_at TEXT NOT NULL,
+    UNIQUE (name, model_id)
+);
+CREATE INDEX voices_model ON voices (model_id);
+PRAGMA user_version = 2;
+COMMIT;
+""",
+    # Each diarized transcript's speakers' voiceprints, so naming a speaker later (in the
+    # window or after a rename) can save that voice without finding the speakers again.
+    """
+BEGIN IMMEDIATE;
+CREATE TABLE speaker_prints (
+    transcript_id INTEGER NOT NULL,
+    speaker TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    dim INTEGER NOT NULL CHECK (dim > 0),
+    vector BLOB NOT NULL CHECK (length(vector) = 4 * dim),
+    seconds REAL NOT NULL CHECK (seconds >= 0),
+    PRIMARY KEY (transcript_id, speaker)
+);
+PRAGMA user_version = 3;
+COMMIT;
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -178,6 +212,19 @@ class Label:
 
 
 @dataclass
+class Voice:
+    """A named voiceprint of one speaker model: the unit mean of the person's speaker vectors
+    and how many seconds of speech it was learnt from."""
+
+    name: str
+    model_id: str
+    dim: int
+    seconds: float
+    updated_at: str
+    vector: np.ndarray  # (dim,) float32, unit length
+
+
+@dataclass
 class _Exact:
     """One model's vectors, normalised, as of a store generation (the exact search's cache)."""
 
@@ -218,6 +265,42 @@ def _label_name(name: str) -> str:
     if len(name) > LABEL_CHARS:
         raise GrymError(f"A label can be at most {LABEL_CHARS} characters, not {len(name)}.")
     return name
+
+
+def _voice_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise GrymError("A voice needs a name.")
+    if len(name) > LABEL_CHARS:
+        raise GrymError(f"A voice's name can be at most {LABEL_CHARS} characters, not "
+                        f"{len(name)}.")
+    return name
+
+
+def _unit(model_id: str, vector: np.ndarray) -> np.ndarray:
+    """A speaker vector as a unit float64 row; VectorMismatchError for anything else."""
+    if not isinstance(model_id, str) or not model_id:
+        raise VectorMismatchError("A voice needs the id of the model that made its vector.")
+    v = np.asarray(vector)
+    if v.ndim == 2 and v.shape[0] == 1:
+        v = v[0]
+    if v.dtype.kind not in "fiu" or v.ndim != 1 or v.size == 0:
+        raise VectorMismatchError(f"A voice of model {model_id} is one vector of numbers, not "
+                                  f"an array of shape {v.shape} ({v.dtype}).")
+    v = v.astype(np.float64)
+    norm = float(np.linalg.norm(v)) if np.isfinite(v).all() else math.nan
+    if not math.isfinite(norm) or norm == 0.0:
+        raise VectorMismatchError(f"A voice vector of model {model_id} must be finite and not "
+                                  "all zeros.")
+    return v / norm
+
+
+def _voice(row: tuple) -> Voice:
+    name, model_id, dim, seconds, updated_at, blob = row
+    return Voice(name, model_id, dim, seconds, updated_at, np.frombuffer(blob, "<f4").copy())
+
+
+_VOICE_COLUMNS = "name, model_id, dim, seconds, updated_at, vector"
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -844,6 +927,163 @@ class FeatureStore:
                 "SELECT l.name FROM labels l JOIN windows w ON w.id = l.window_id"
                 " WHERE w.clip_id = ? AND l.status = 'rejected'", (exclude_clip,))}
         return out
+
+    # --- the voice library ----------------------------------------------------------------
+
+    @contextmanager
+    def _erasing(self) -> Iterator[None]:
+        """Overwrite what is deleted or replaced (an old voiceprint) instead of leaving it in
+        the file's free space, and fold the write-ahead log back afterwards (best effort:
+        a reader holding an old snapshot keeps its frames until it is done)."""
+        self._conn.execute("PRAGMA secure_delete = ON")
+        try:
+            yield
+        finally:
+            self._conn.execute("PRAGMA secure_delete = OFF")
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _voice_dim(self, model_id: str) -> int | None:
+        """The dimension of model_id's vectors as the store knows it (voices or windows)."""
+        row = self._conn.execute("SELECT dim FROM voices WHERE model_id = ? LIMIT 1",
+                                 (model_id,)).fetchone()
+        if row is None:
+            row = self._conn.execute("SELECT dim FROM models WHERE model_id = ?",
+                                     (model_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def save_voice(self, name: str, model_id: str, vector: np.ndarray, seconds: float) -> Voice:
+        """Name a voice from a speaker's voiceprint taken from `seconds` of speech; the voice.
+
+        An existing voice of that name and model is strengthened: its print becomes the
+        seconds-weighted mean of the two (unit vectors), renormalised, and the seconds add up.
+        A vector whose dimension differs from the model's raises VectorMismatchError.
+        """
+        name = _voice_name(name)
+        unit = _unit(model_id, vector)
+        seconds = float(seconds)
+        if not math.isfinite(seconds) or seconds <= 0:
+            raise GrymError(f"A voiceprint comes from some speech: {seconds:g} s is not a "
+                            "length of time to learn a voice from.")
+        with self._guard("save to"), self._erasing(), self._transaction():
+            dim = self._voice_dim(model_id)
+            if dim is not None and dim != unit.size:
+                raise VectorMismatchError(
+                    f"The voice vector has {unit.size} dimensions but model {model_id} has "
+                    f"{dim}; a voice can only be compared with vectors of its own model.")
+            row = self._conn.execute(
+                "SELECT vector, seconds FROM voices WHERE name = ? AND model_id = ?",
+                (name, model_id)).fetchone()
+            if row is not None:
+                old = np.frombuffer(row[0], "<f4").astype(np.float64)
+                unit = _unit(model_id, old * row[1] + unit * seconds)
+                seconds += row[1]
+            blob = unit.astype("<f4").tobytes()
+            self._conn.execute(
+                "INSERT INTO voices (name, model_id, dim, vector, seconds, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name, model_id) DO UPDATE SET"
+                " vector = excluded.vector, seconds = excluded.seconds,"
+                " updated_at = excluded.updated_at",
+                (name, model_id, unit.size, blob, seconds, _now()))
+            return _voice(self._conn.execute(
+                f"SELECT {_VOICE_COLUMNS} FROM voices WHERE name = ? AND model_id = ?",
+                (name, model_id)).fetchone())
+
+    def voices(self, model_id: str | None = None) -> list[Voice]:
+        """The named voices (of one speaker model, or of all), by name."""
+        where = "" if model_id is None else "WHERE model_id = ?"
+        with self._guard("read"):
+            rows = self._conn.execute(
+                f"SELECT {_VOICE_COLUMNS} FROM voices {where} ORDER BY name, model_id",
+                () if model_id is None else (model_id,)).fetchall()
+        return [_voice(row) for row in rows]
+
+    def rename_voice(self, old: str, new: str) -> None:
+        """Call voice old new (its prints of every model); new must not be taken."""
+        new = _voice_name(new)
+        with self._guard("save to"), self._transaction():
+            if not self._conn.execute("SELECT 1 FROM voices WHERE name = ?", (old,)).fetchone():
+                raise GrymError(f"There is no voice called ‘{old}’ in the voice library.")
+            if new == old:
+                return
+            if self._conn.execute("SELECT 1 FROM voices WHERE name = ?", (new,)).fetchone():
+                raise GrymError(f"A voice called ‘{new}’ is already in the voice library; "
+                                "delete one of them or choose another name.")
+            self._conn.execute("UPDATE voices SET name = ?, updated_at = ? WHERE name = ?",
+                               (new, _now(), old))
+
+    def delete_voice(self, name: str) -> None:
+        """Forget a voice: its prints of every model are erased from the file."""
+        with self._guard("save to"), self._erasing():
+            if self._conn.execute("DELETE FROM voices WHERE name = ?", (name,)).rowcount == 0:
+                raise GrymError(f"There is no voice called ‘{name}’ in the voice library.")
+
+    def match_voice(self, model_id: str, vector: np.ndarray,
+                    threshold: float) -> tuple[Voice, float] | None:
+        """The named voice of model_id closest to vector (cosine) when it is at least
+        threshold, with that cosine; None when no voice is that close."""
+        q = _unit(model_id, vector)
+        with self._guard("read"):
+            dim = self._voice_dim(model_id)
+            if dim is not None and dim != q.size:
+                raise VectorMismatchError(
+                    f"The query vector has {q.size} dimensions but model {model_id} has "
+                    f"{dim}; a voice can only be compared with vectors of its own model.")
+            found = self.voices(model_id)
+        if not found:
+            return None
+        scores = np.stack([v.vector for v in found]).astype(np.float64) @ q
+        best = int(np.argmax(scores))
+        score = float(min(1.0, max(-1.0, scores[best])))
+        return (found[best], score) if score >= float(threshold) else None
+
+    def save_speaker_prints(self, transcript_id: int, model_id: str, names: list[str],
+                            vectors: np.ndarray, seconds: list[float]) -> None:
+        """Keep a transcript's speakers' voiceprints (replacing any it had)."""
+        rows = [(int(transcript_id), str(name), model_id, _unit(model_id, v).size,
+                 _unit(model_id, v).astype("<f4").tobytes(), max(0.0, float(t)))
+                for name, v, t in zip(names, vectors, seconds, strict=True)]
+        with self._guard("save to"), self._transaction():
+            self._conn.execute("DELETE FROM speaker_prints WHERE transcript_id = ?",
+                               (int(transcript_id),))
+            self._conn.executemany(
+                "INSERT INTO speaker_prints (transcript_id, speaker, model_id, dim, vector,"
+                " seconds) VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def speaker_print(self, transcript_id: int,
+                      speaker: str) -> tuple[str, np.ndarray, float] | None:
+        """(model id, unit vector, seconds) of a transcript's speaker, if it was kept."""
+        with self._guard("read"):
+            row = self._conn.execute(
+                "SELECT model_id, vector, seconds FROM speaker_prints"
+                " WHERE transcript_id = ? AND speaker = ?", (int(transcript_id), speaker)
+            ).fetchone()
+        if row is None:
+            return None
+        return row[0], np.frombuffer(row[1], "<f4").copy(), float(row[2])
+
+    def rename_speaker_print(self, transcript_id: int, old: str, new: str) -> None:
+        """Follow a speaker's rename in a transcript; onto an existing name the two prints
+        merge (seconds-weighted mean), as the speakers did."""
+        with self._guard("save to"), self._transaction():
+            rows = {r[0]: r[1:] for r in self._conn.execute(
+                "SELECT speaker, model_id, vector, seconds FROM speaker_prints"
+                " WHERE transcript_id = ? AND speaker IN (?, ?)", (int(transcript_id), old, new))}
+            if old not in rows or old == new:
+                return
+            model_id, blob, seconds = rows[old]
+            vector = np.frombuffer(blob, "<f4").astype(np.float64)
+            if new in rows:
+                _, other, other_seconds = rows[new]
+                vector = vector * seconds + np.frombuffer(other, "<f4") * other_seconds
+                seconds += other_seconds
+            unit = _unit(model_id, vector)
+            self._conn.execute("DELETE FROM speaker_prints WHERE transcript_id = ? AND"
+                               " speaker IN (?, ?)", (int(transcript_id), old, new))
+            self._conn.execute(
+                "INSERT INTO speaker_prints (transcript_id, speaker, model_id, dim, vector,"
+                " seconds) VALUES (?, ?, ?, ?, ?, ?)",
+                (int(transcript_id), new, model_id, unit.size, unit.astype("<f4").tobytes(),
+                 seconds))
 
     @property
     def closed(self) -> bool:

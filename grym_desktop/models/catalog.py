@@ -144,8 +144,21 @@ def models_dir() -> Path:
     return data_dir() / "models"
 
 
+GE2E_ENGINE = "ge2e"  # the bundled speaker encoder's engine: Resemblyzer's weights in torch
+SPEAKER_EMBEDDING = "speaker-embedding"  # the capability of the speaker encoders
+GE2E_MODEL = "resemblyzer-ge2e"  # the bundled speaker encoder
+
+
 def required_files(engine: str) -> tuple[str, ...]:
+    if engine == GE2E_ENGINE:
+        return ("pretrained.pt",)
     return ("model.bin", "config.json") if engine == "ctranslate2" else ("config.json",)
+
+
+def speaker_models() -> list[ModelSpec]:
+    """The models that make speaker embeddings: the bundled GE2E first, then the others by id."""
+    specs = [s for s in load_catalog().values() if SPEAKER_EMBEDDING in s.capabilities]
+    return sorted(specs, key=lambda s: (s.id != GE2E_MODEL, s.id))
 
 
 # -- local model folders -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from grym_desktop.errors import ModelMissingError
 from grym_desktop.memory.estimate import Estimate, estimate_ctranslate2
-from grym_desktop.models.catalog import ModelSpec
+from grym_desktop.models.catalog import GE2E_ENGINE, ModelSpec
 from grym_desktop.models.sources import installed_dir
 
 # Bytes per weight value at each precision, for a model whose files are not on disk yet.
@@ -32,6 +32,8 @@ def estimate_for(spec: ModelSpec, precision: str) -> Estimate:
         return estimate_ctranslate2(spec.id, folder, precision, working)
     if spec.engine == "transformers":
         return estimate_transformers(spec.id, folder, precision, working)
+    if spec.engine == GE2E_ENGINE:  # one small weights file: the catalog counts it exactly
+        return estimate_from_catalog(spec, precision)
     raise ValueError(f"no footprint estimate for the {spec.engine} engine")
 
 
@@ -61,6 +63,11 @@ TRANSFORMERS_WINDOW_SECONDS = {"whisper": 30.0, "wav2vec2": 30.0, "moonshine": 2
 WHISPER_BEAMS = 5
 CLAP_BATCH = 8  # pieces of audio per forward pass of CLAP's audio tower (engines/clap_engine.py)
 CLAP_FRAMES = 1001  # mel frames of CLAP's 10 s window (48 kHz, hop 480)
+# torch and transformers in the host for a WavLM x-vector speaker model (measured: a fresh host
+# grows by 365 MiB loading the tiny test WavLMForXVector and embedding 2 s, torch 2.13 CPU,
+# transformers 5.24).
+XVECTOR_RUNTIME_BYTES = 350 * 2**20
+XVECTOR_SECONDS = 30.0  # the longest span the host embeds (protocol: up to 30 s of audio)
 _SAFETENSORS_SIZE = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
                      "I8": 1, "U8": 1, "BOOL": 1}
 _FLOAT_SIZE = {"float32": 4, "bfloat16": 2, "float16": 2, "int8": 4}
@@ -117,6 +124,8 @@ def estimate_transformers(
     kind = config.get("model_type")
     if kind == "clap":
         working = CLAP_RUNTIME_BYTES + _clap_activation_bytes(config, precision)
+    elif "WavLMForXVector" in (config.get("architectures") or []):
+        working = XVECTOR_RUNTIME_BYTES + _xvector_activation_bytes(config, precision)
     else:
         working = TRANSFORMERS_RUNTIME_BYTES + (
             _activation_bytes(config, precision) if kind in TRANSFORMERS_WINDOW_SECONDS
@@ -169,3 +178,18 @@ def _clap_activation_bytes(config: dict, precision: str) -> int:
     scores = 2 * tokens * heads * audio.get("window_size", 8) ** 2
     mel = CLAP_FRAMES * audio.get("num_mel_bins", 64)
     return int(CLAP_BATCH * ((hidden + scores) * size + 3 * mel * 8))
+
+
+def _xvector_activation_bytes(config: dict, precision: str) -> int:
+    """One 30 s span through WavLMForXVector (spans are embedded one at a time): the first
+    convolution's output twice (around its group norm); the relative position buckets, made
+    once from several int64 frames x frames tensors (about 40 bytes per pair, whatever the
+    heads); and per head the position bias kept for every layer, one layer's gated bias and
+    attention scores (the tiny test model measured 145-160 MiB for these at 30 s)."""
+    size = _FLOAT_SIZE[precision]
+    samples = int(XVECTOR_SECONDS * 16000)
+    strides = config.get("conv_stride", [5, 2, 2, 2, 2, 2, 2])
+    first = 2 * config.get("conv_dim", [512])[0] * (samples // strides[0]) * size
+    frames = samples // math.prod(strides)
+    buckets = 40 * frames**2
+    return first + buckets + 3 * config["num_attention_heads"] * frames**2 * size

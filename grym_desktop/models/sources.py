@@ -253,7 +253,9 @@ class ModelSource(ABC):
 
 
 class PythonPackageSource(ModelSource):
-    """A Python package that ships the model's folder (the bundled Whisper tiny.en)."""
+    """A Python package that ships the model's files: the folder its "function" returns (the
+    bundled Whisper tiny.en), or, without a function, the package's own folder, found without
+    importing it (Resemblyzer's GE2E weights: importing resemblyzer needs webrtcvad)."""
 
     def status(self) -> Status:
         try:
@@ -264,14 +266,19 @@ class PythonPackageSource(ModelSource):
 
     def resolve(self) -> Path:
         spec, entry = self.spec, self.entry
-        try:
-            module = importlib.import_module(entry["module"])
-        except ImportError:
-            package = entry.get("package") or entry["module"].replace("_", "-")
-            raise ModelMissingError(
-                f"The model {spec.id} is not installed: the Python package {package} is missing."
-            ) from None
-        path = Path(getattr(module, entry["function"])())
+        package = entry.get("package") or entry["module"].replace("_", "-")
+        missing = ModelMissingError(
+            f"The model {spec.id} is not installed: the Python package {package} is missing.")
+        if "function" in entry:
+            try:
+                module = importlib.import_module(entry["module"])
+            except ImportError:
+                raise missing from None
+            path = Path(getattr(module, entry["function"])())
+        else:
+            path = _package_dir(entry["module"])
+            if path is None:
+                raise missing
         missing = [n for n in required_files(spec.engine) if not (path / n).is_file()]
         if missing:
             raise ModelMissingError(
@@ -403,14 +410,20 @@ def assembled_dir(spec: ModelSpec) -> Path:
 def _package_file(ref: str) -> Path | None:
     """'module:relative/path' -> the file inside the installed package, or None."""
     module, _, rel = ref.partition(":")
+    folder = _package_dir(module)
+    path = folder / rel if folder is not None else None
+    return path if path is not None and path.is_file() else None
+
+
+def _package_dir(module: str) -> Path | None:
+    """The folder of an installed package, found without importing it; None when absent."""
     try:
         found = importlib.util.find_spec(module)
     except (ImportError, ValueError):
         return None
     if found is None or not found.submodule_search_locations:
         return None
-    path = Path(list(found.submodule_search_locations)[0]) / rel
-    return path if path.is_file() else None
+    return Path(list(found.submodule_search_locations)[0])
 
 
 class ConvertedSource(ModelSource):

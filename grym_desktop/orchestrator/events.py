@@ -40,6 +40,7 @@ class ModelUnloaded:
 class Progress:
     task_id: int
     fraction: float
+    stage: str = "transcribing"  # or "finding speakers", after transcription in the same task
 
 
 @dataclass

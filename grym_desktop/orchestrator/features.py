@@ -106,7 +106,7 @@ def analyse(
     kept: list[FeatureWindow] = []
     signal_rows: list[np.ndarray] = []
     model_rows: list[np.ndarray] = []
-    for block, audio, offset in _blocks_of_audio(feed(), windows):
+    for block, audio, offset in blocks_of_audio(feed(), windows):
         if cancelled is not None and cancelled():
             raise TaskCancelledError(f"Features of {path} were cancelled.")
         spans = []
@@ -132,7 +132,7 @@ def analyse(
                         vectors.astype(np.float32), signal_vectors, spectrogram.result(), result)
 
 
-def _blocks_of_audio(
+def blocks_of_audio(
     chunks: Iterator[np.ndarray], windows: list[FeatureWindow]
 ) -> Iterator[tuple[list[FeatureWindow], np.ndarray, float]]:
     """Group windows (sorted by start) into blocks of at most BLOCK_SECONDS and yield each

@@ -11,6 +11,7 @@ when a model cannot run, writing every segment to the library as it arrives.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from collections import deque
@@ -33,6 +34,7 @@ from grym_desktop.errors import (
     TaskCancelledError,
     UsageError,
 )
+from grym_desktop.features.store import FeatureStore
 from grym_desktop.host import protocol
 from grym_desktop.host.client import HostClient
 from grym_desktop.memory.guard import check_load
@@ -44,10 +46,13 @@ from grym_desktop.models.catalog import CLAP_MODEL, DEFAULT_MODEL, ModelSpec, ge
 from grym_desktop.models.footprint import estimate_for
 from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
+from grym_desktop.orchestrator import speakers
 from grym_desktop.orchestrator.planning import Plan, plan
 from grym_desktop.settings import Settings, fallback_chain, load_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript
+
+log = logging.getLogger(__name__)
 
 # Memory an unload may leave behind before the host is restarted instead.
 RETAINED_LIMIT_BYTES = 50 * 1024**2
@@ -74,6 +79,8 @@ class TranscribeTask:
     override_memory: bool = False
     # Try the capability's fallback chain when the model cannot run.
     allow_fallback: bool = True
+    # Who spoke when, found after transcription in the same task (None: not asked).
+    speakers: speakers.SpeakerCount | None = None
     id: int = field(default_factory=lambda: next(_task_ids))
 
 
@@ -138,6 +145,7 @@ class Orchestrator:
         self._broken: dict[str, str] = {}
         self._cancelled = False
         self._running: TranscribeTask | None = None
+        self._features: FeatureStore | None = None
 
     # -- queue -----------------------------------------------------------------------------
 
@@ -208,6 +216,8 @@ class Orchestrator:
         self.host.shutdown()
         if self.library is not None:
             self.library.close()
+        if self._features is not None:
+            self._features.close()
 
     # -- running a task --------------------------------------------------------------------
 
@@ -294,10 +304,45 @@ class Orchestrator:
             batch_size=the_plan.batch_size,
             window_seconds=the_plan.window_seconds,
         )
+        diarization = None
+        if task.speakers is not None and transcript.segments:
+            transcript, diarization = self._find_speakers(task, transcript)
         if self.library is not None:
             self.library.finish_transcript(record_id, transcript)
             transcript.library_id = record_id
+            if diarization is not None:
+                self._keep_speaker_prints(record_id, diarization)
         return transcript
+
+    def _find_speakers(self, task: TranscribeTask, transcript: Transcript):
+        """Who spoke when, in the same task: the governor swaps the speech model for the
+        speaker encoder. A failure here costs the speakers, never the transcript."""
+        try:
+            self.ensure_model(speakers.SPEAKER_MODEL, task_id=task.id)
+            return speakers.find_speakers(
+                self, transcript, task.speakers, self.feature_store(),
+                on_progress=lambda f: self.on_event(ev.Progress(task.id, f, "finding speakers")),
+                cancelled=lambda: self._cancelled)
+        except GrymError as exc:
+            error = self.explain(exc)
+            if isinstance(error, TaskCancelledError):
+                raise error from exc
+            transcript.warnings.append(f"The speakers were not found: {error}")
+            return transcript, None
+
+    def _keep_speaker_prints(self, record_id: int, diarization) -> None:
+        try:
+            self.feature_store().save_speaker_prints(
+                record_id, diarization.model_id, diarization.names, diarization.centroids,
+                diarization.seconds)
+        except GrymError as exc:  # the transcript is saved; naming its voices waits
+            log.warning("speaker voiceprints of transcript %s not kept: %s", record_id, exc)
+
+    def feature_store(self) -> FeatureStore:
+        """The feature memory (and voice library), opened on first use."""
+        if self._features is None:
+            self._features = FeatureStore()
+        return self._features
 
     # -- the public API: everything that needs a model goes through these ---------------
 

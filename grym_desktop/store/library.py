@@ -3,7 +3,8 @@
 Every segment is committed as it arrives, so a killed app loses at most the segment
 being decoded; rows a killed app left "running" become "incomplete" at the next start.
 Edits keep the model's original segments, unsaved edits live on as drafts, and every
-segment is in a full-text (FTS5) index.
+segment is in a full-text (FTS5) index. Segments and words may carry who spoke them, and a
+transcript its speaker list (schema version 5).
 """
 
 from __future__ import annotations
@@ -24,9 +25,20 @@ import psutil
 
 from grym_desktop.errors import GrymError, SearchQueryError
 from grym_desktop.paths import data_dir
-from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript, Word
+from grym_desktop.transcript import (
+    Fallback,
+    Metrics,
+    Segment,
+    SpeakerInfo,
+    Transcript,
+    Word,
+    renamed_segments,
+    renamed_speakers,
+    speaker_name,
+)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+_BASE_VERSION = 4  # what _SCHEMA makes; MIGRATIONS take a new library on from there
 STATUSES = ("running", "complete", "incomplete", "failed", "cancelled")
 PREVIEW_CHARS = 80
 # bm25 has to score every match (about 1.5 us each: FTS5 has no top-k shortcut), so a query
@@ -35,7 +47,8 @@ RANKED_MATCHES = 10_000
 TITLE_CHARS = 200  # the longest name a person may give a transcript
 
 # Segments have an explicit id: it is the full-text index's rowid, and VACUUM keeps it (it may
-# renumber the implicit rowid of a table without one).
+# renumber the implicit rowid of a table without one). These are the version 4 columns: a new
+# library is made at version 4 and migrated like an old one, so the two cannot differ.
 _SEGMENTS_COLUMNS = """
     id INTEGER PRIMARY KEY,
     transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
@@ -105,7 +118,7 @@ CREATE TABLE IF NOT EXISTS transcripts (
 CREATE TABLE IF NOT EXISTS segments ({_SEGMENTS_COLUMNS});
 CREATE INDEX IF NOT EXISTS transcripts_status ON transcripts(status);
 {_EDITS_AND_SEARCH}
-PRAGMA user_version = {SCHEMA_VERSION};
+PRAGMA user_version = {_BASE_VERSION};
 COMMIT;
 """
 # Each step takes a library one version up: MIGRATIONS[v] turns version v into v + 1.
@@ -140,6 +153,17 @@ ALTER TABLE transcripts ADD COLUMN edited_at TEXT;
 {_EDITS_AND_SEARCH}
 INSERT INTO segments_fts (segments_fts) VALUES ('rebuild');
 PRAGMA user_version = 4;
+COMMIT;
+""",
+    # Speakers: who said each segment (its words carry theirs in their JSON), and the
+    # transcript's speaker list as JSON ([{name, seconds, voice, confidence}], NULL: none).
+    # Adding columns leaves the full-text index and its triggers as they are.
+    4: """
+BEGIN;
+ALTER TABLE segments ADD COLUMN speaker TEXT;
+ALTER TABLE original_segments ADD COLUMN speaker TEXT;
+ALTER TABLE transcripts ADD COLUMN speakers TEXT;
+PRAGMA user_version = 5;
 COMMIT;
 """,
 }
@@ -232,13 +256,37 @@ def _still_running(pid: int | None, started: float | None) -> bool:
         return False
 
 
+def _words_json(words: list[Word]) -> str:
+    return json.dumps([w.to_dict() for w in words], ensure_ascii=False)
+
+
 def _segment_rows(transcript_id: int, segments: list[Segment]) -> list[tuple]:
-    """(transcript_id, idx, start, end, text, words as JSON) rows, numbered from 0."""
-    return [
-        (transcript_id, i, s.start, s.end, s.text,
-         json.dumps([asdict(w) for w in s.words], ensure_ascii=False))
-        for i, s in enumerate(segments)
-    ]
+    """(transcript_id, idx, start, end, text, words as JSON, speaker) rows, numbered from 0."""
+    return [(transcript_id, i, s.start, s.end, s.text, _words_json(s.words), s.speaker)
+            for i, s in enumerate(segments)]
+
+
+_INSERT_SEGMENTS = ('INSERT INTO segments (transcript_id, idx, start, "end", text, words, speaker)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def _speakers_json(speakers: list[SpeakerInfo]) -> str | None:
+    return json.dumps([asdict(s) for s in speakers], ensure_ascii=False) if speakers else None
+
+
+def _speakers(data: str | None) -> list[SpeakerInfo]:
+    return [SpeakerInfo.from_dict(d) for d in json.loads(data)] if data else []
+
+
+def _renamed_words(words: str, old: str, new: str) -> str | None:
+    """Words JSON with speaker old called new, or None when none of them is old's."""
+    if not any(json.dumps(old, ensure_ascii=a)[1:-1] in words for a in (False, True)):
+        return None  # most rows: no need to read them
+    items = json.loads(words)
+    hits = [d for d in items if d.get("speaker") == old]
+    for d in hits:
+        d["speaker"] = new
+    return json.dumps(items, ensure_ascii=False) if hits else None
 
 
 # Characters and words that make a query FTS5 syntax; anything else is searched as plain words
@@ -336,7 +384,7 @@ class Library:
                 )
             if version == 0:
                 self._conn.executescript(_SCHEMA)
-                version = SCHEMA_VERSION
+                version = _BASE_VERSION
             for step in range(version, SCHEMA_VERSION):
                 self._conn.executescript(MIGRATIONS[step])
 
@@ -407,14 +455,15 @@ class Library:
 
     def add_segment(self, transcript_id: int, segment: Segment) -> None:
         """Append one segment; it is on disk when this returns."""
-        words = json.dumps([asdict(w) for w in segment.words], ensure_ascii=False)
+        words = _words_json(segment.words)
         with self._guard("save to"):
             try:
                 self._conn.execute(
-                    'INSERT INTO segments (transcript_id, idx, start, "end", text, words)'
-                    " SELECT ?, COALESCE(MAX(idx) + 1, 0), ?, ?, ?, ? FROM segments"
+                    'INSERT INTO segments (transcript_id, idx, start, "end", text, words, speaker)'
+                    " SELECT ?, COALESCE(MAX(idx) + 1, 0), ?, ?, ?, ?, ? FROM segments"
                     " WHERE transcript_id = ?",
-                    (transcript_id, segment.start, segment.end, segment.text, words, transcript_id),
+                    (transcript_id, segment.start, segment.end, segment.text, words,
+                     segment.speaker, transcript_id),
                 )
             except sqlite3.IntegrityError as exc:
                 raise GrymError(f"Transcript {transcript_id} is not in the library.") from exc
@@ -424,13 +473,14 @@ class Library:
         its first warning when not every sample of the file was decoded (a file cut short).
 
         When the final transcript has segments they replace the streamed ones, so the
-        library holds exactly the result; an empty final list keeps what was streamed.
+        library holds exactly the result; an empty final list keeps what was streamed. Its
+        speaker list is kept as it is (an empty one: no speakers).
         """
         fallback = json.dumps(transcript.fallback.to_dict()) if transcript.fallback else None
         with self._guard("save to"), self._transaction():
             cur = self._conn.execute(
                 "UPDATE transcripts SET status = ?, error = ?, language = ?,"
-                " duration = ?, fallback = ?, metrics = ? WHERE id = ?",
+                " duration = ?, fallback = ?, metrics = ?, speakers = ? WHERE id = ?",
                 (
                     "complete" if transcript.complete else "incomplete",
                     transcript.warnings[0] if transcript.warnings else None,
@@ -438,6 +488,7 @@ class Library:
                     float(transcript.duration),
                     fallback,
                     json.dumps(asdict(transcript.metrics)),
+                    _speakers_json(transcript.speakers),
                     transcript_id,
                 ),
             )
@@ -445,11 +496,8 @@ class Library:
                 raise GrymError(f"Transcript {transcript_id} is not in the library.")
             if transcript.segments:
                 self._conn.execute("DELETE FROM segments WHERE transcript_id = ?", (transcript_id,))
-                self._conn.executemany(
-                    'INSERT INTO segments (transcript_id, idx, start, "end", text, words)'
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    _segment_rows(transcript_id, transcript.segments),
-                )
+                self._conn.executemany(_INSERT_SEGMENTS,
+                                       _segment_rows(transcript_id, transcript.segments))
 
     def fail_transcript(self, transcript_id: int, message: str, status: str = "failed") -> None:
         """Record why a transcript stopped ("failed" or "cancelled"); its segments stay."""
@@ -516,7 +564,7 @@ class Library:
         with self._guard("read"):
             row = self._conn.execute(
                 "SELECT file, model, engine, precision, language, duration, status, fallback,"
-                " metrics, error, edited FROM transcripts WHERE id = ?",
+                " metrics, error, edited, speakers FROM transcripts WHERE id = ?",
                 (transcript_id,),
             ).fetchone()
             if row is None:
@@ -524,23 +572,24 @@ class Library:
             edited = bool(row[10])
             table = "original_segments" if original and edited else "segments"
             rows = self._conn.execute(
-                f'SELECT start, "end", text, words FROM {table} WHERE transcript_id = ?'
-                " ORDER BY idx",
+                f'SELECT start, "end", text, words, speaker FROM {table}'
+                " WHERE transcript_id = ? ORDER BY idx",
                 (transcript_id,),
             ).fetchall()
         try:
             with _collector_paused():
                 segments = [
                     # Built directly: 3,000 segments open 30 ms sooner than through from_dict.
-                    Segment(s, e, t, [Word(d["start"], d["end"], d["word"], d.get("probability"))
-                                      for d in json.loads(w)])
-                    for s, e, t, w in rows
+                    Segment(s, e, t, [Word(d["start"], d["end"], d["word"], d.get("probability"),
+                                           d.get("speaker")) for d in json.loads(w)], who)
+                    for s, e, t, w, who in rows
                 ]
+            speakers = _speakers(row[11])
         except (ValueError, KeyError, TypeError) as exc:
             raise GrymError(f"Transcript {transcript_id} in the library at {self.path} is "
                             f"damaged: its word times cannot be read.") from exc
         (file, model, engine, precision, language, duration, status, fallback, metrics, error,
-         _) = row
+         _, _) = row
         fb = json.loads(fallback) if fallback else None
         known = {f.name for f in fields(Metrics)}
         return Transcript(
@@ -556,11 +605,14 @@ class Library:
             complete=status == "complete",
             warnings=[error] if error and status == "incomplete" else [],
             edited=edited and not original,
+            speakers=speakers,
         )
 
-    def save_edit(self, transcript_id: int, segments: list[Segment]) -> None:
+    def save_edit(self, transcript_id: int, segments: list[Segment],
+                  speakers: list[SpeakerInfo] | None = None) -> None:
         """Make segments the transcript's text, in one transaction: the first edit keeps the
         model's segments as the original; the transcript is marked edited; its draft is gone.
+        speakers, when given, becomes its speaker list (None keeps the one it has).
         """
         now = datetime.now().astimezone().isoformat(timespec="seconds")
         with self._guard("save to"), self._transaction():
@@ -574,26 +626,111 @@ class Library:
                                 "edited once it has finished.")
             if not row[1]:
                 self._conn.execute(
-                    'INSERT INTO original_segments (transcript_id, idx, start, "end", text, words)'
-                    ' SELECT transcript_id, idx, start, "end", text, words FROM segments'
+                    "INSERT INTO original_segments"
+                    ' (transcript_id, idx, start, "end", text, words, speaker)'
+                    ' SELECT transcript_id, idx, start, "end", text, words, speaker FROM segments'
                     " WHERE transcript_id = ?",
                     (transcript_id,),
                 )
             self._conn.execute("DELETE FROM segments WHERE transcript_id = ?", (transcript_id,))
-            self._conn.executemany(
-                'INSERT INTO segments (transcript_id, idx, start, "end", text, words)'
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                _segment_rows(transcript_id, segments),
-            )
+            self._conn.executemany(_INSERT_SEGMENTS, _segment_rows(transcript_id, segments))
+            if speakers is not None:
+                self._conn.execute("UPDATE transcripts SET speakers = ? WHERE id = ?",
+                                   (_speakers_json(speakers), transcript_id))
             self._conn.execute(
                 "UPDATE transcripts SET edited = 1, edited_at = ? WHERE id = ?",
                 (now, transcript_id),
             )
             self._conn.execute("DELETE FROM drafts WHERE transcript_id = ?", (transcript_id,))
 
+    def save_speakers(self, transcript_id: int, speakers: list[SpeakerInfo]) -> None:
+        """Make speakers the transcript's speaker list (e.g. a voice suggested or confirmed);
+        its segments are left as they are."""
+        self._update(transcript_id, "speakers", _speakers_json(speakers))
+
+    def rename_speaker(self, transcript_id: int, old: str, new: str) -> None:
+        """Call speaker old new in every segment, word and the speaker list of a transcript
+        (its draft and the model's original too), in one transaction; when new already speaks
+        there the two merge (their seconds add up).
+
+        A plain update, not an edit: names say who spoke, not what the model heard, so the
+        transcript is not marked edited and no copy of the old names is kept.
+        """
+        new = self._speaker_name(new)
+        with self._guard("save to"), self._transaction():
+            if not self._rename_speaker(transcript_id, old, new, require=True):
+                raise GrymError(f"Transcript {transcript_id} has no speaker called ‘{old}’.")
+
+    def rename_speaker_everywhere(self, old: str, new: str) -> list[int]:
+        """Rename (or merge) speaker old into new in every transcript, and voice suggestions
+        of old as well (a voice of the voice library was renamed); the ids changed."""
+        new = self._speaker_name(new)
+        with self._guard("save to"), self._transaction():
+            ids = [tid for (tid,) in self._conn.execute(
+                "SELECT id FROM transcripts WHERE status != 'running' ORDER BY id")]
+            return [tid for tid in ids if self._rename_speaker(tid, old, new, require=False)]
+
+    @staticmethod
+    def _speaker_name(name: str) -> str:
+        try:
+            return speaker_name(name)
+        except ValueError as exc:
+            raise GrymError(str(exc)) from exc
+
+    def _rename_speaker(self, transcript_id: int, old: str, new: str, require: bool) -> bool:
+        """Rename inside the caller's transaction; whether anything of the transcript changed."""
+        row = self._conn.execute("SELECT status, speakers FROM transcripts WHERE id = ?",
+                                 (transcript_id,)).fetchone()
+        if row is None:
+            raise GrymError(f"Transcript {transcript_id} is not in the library.")
+        if row[0] == "running":
+            raise GrymError(f"Transcript {transcript_id} is still being written; its speakers "
+                            "can be renamed once it has finished.")
+        if old == new:
+            return True
+        changed = False
+        for table, key in (("segments", "id"), ("original_segments", "idx")):
+            updates = []
+            for ident, words, speaker in self._conn.execute(
+                    f"SELECT {key}, words, speaker FROM {table} WHERE transcript_id = ?"
+                    " AND (speaker = ? OR instr(words, ?) OR instr(words, ?))",
+                    (transcript_id, old, *(json.dumps(old, ensure_ascii=a)[1:-1]
+                                           for a in (False, True)))):
+                renamed = _renamed_words(words, old, new)
+                if renamed is not None or speaker == old:
+                    updates.append((new if speaker == old else speaker,
+                                    words if renamed is None else renamed, ident))
+            self._conn.executemany(
+                f"UPDATE {table} SET speaker = ?, words = ? WHERE {key} = ?"
+                + (" AND transcript_id = ?" if key == "idx" else ""),
+                [(*u, transcript_id) if key == "idx" else u for u in updates])
+            changed = changed or bool(updates)
+        speakers = _speakers(row[1])
+        if any(s.name == old for s in speakers) or (not require and any(
+                s.voice == old for s in speakers)):
+            speakers = renamed_speakers(speakers, old, new)
+            if not require:
+                for s in speakers:
+                    s.voice = new if s.voice == old else s.voice
+            self._conn.execute("UPDATE transcripts SET speakers = ? WHERE id = ?",
+                               (_speakers_json(speakers), transcript_id))
+            changed = True
+        draft = self._conn.execute("SELECT segments FROM drafts WHERE transcript_id = ?",
+                                   (transcript_id,)).fetchone()
+        if draft is not None:
+            segments = [Segment.from_dict(d) for d in json.loads(draft[0])]
+            renamed = renamed_segments(segments, old, new)
+            if renamed != segments:
+                self._conn.execute(
+                    "UPDATE drafts SET segments = ? WHERE transcript_id = ?",
+                    (json.dumps([s.to_dict() for s in renamed], ensure_ascii=False),
+                     transcript_id))
+                changed = True
+        return changed
+
     def save_draft(self, transcript_id: int, segments: list[Segment]) -> None:
         """Keep unsaved edits (autosave); they are on disk when this returns."""
-        data = json.dumps([asdict(s) for s in segments], ensure_ascii=False)
+        data = json.dumps([s.to_dict() for s in segments], ensure_ascii=False)
         now = datetime.now(timezone.utc).isoformat(timespec="microseconds")  # sorts as text
         with self._guard("save to"):
             try:

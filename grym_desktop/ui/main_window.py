@@ -44,6 +44,7 @@ from grym_desktop.audio.recording import is_app_recording
 from grym_desktop.errors import GrymError
 from grym_desktop.memory.limits import format_size
 from grym_desktop.memory.state import read_state
+from grym_desktop.orchestrator.speakers import is_unnamed, name_speaker
 from grym_desktop.settings import Settings, fallback_chain, load_settings, save_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
@@ -58,6 +59,7 @@ from grym_desktop.ui.model_manager import ModelManager
 from grym_desktop.ui.model_picker import ModelPicker
 from grym_desktop.ui.player_bar import PlayerBar
 from grym_desktop.ui.settings_dialog import SettingsDialog, transcribe_choices
+from grym_desktop.ui.speakers_bar import SpeakersBar
 from grym_desktop.ui.transcript_editor import TranscriptEditor
 from grym_desktop.ui.waveform import WaveformStrip
 from grym_desktop.ui.widgets import ElidedLabel, ExportRow, set_bar_value, transcribe_models
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
         self.following = True
         self.running_segments: list[Segment] = []  # of the running task, shown or not
         self.decode_started: tuple[float, float] | None = None  # (time, fraction) of 1st report
+        self.stage = "transcribing"  # of the running task, as its queue row says
         self.model_manager: ModelManager | None = None
         self.host_pid = 0
 
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
         w.task_queued.connect(self.on_task_queued)
         w.task_started.connect(self.on_task_started)
         w.progress.connect(self.on_progress)
+        w.stage_changed.connect(self.on_stage_changed)
         w.segment_added.connect(self.on_segment_added)
         w.task_finished.connect(self.on_task_finished)
         w.task_failed.connect(self.on_task_failed)
@@ -324,6 +328,8 @@ class MainWindow(QMainWindow):
             lambda path: self.statusBar().showMessage(f"Exported {path}", 8000))
         self.export_row.failed.connect(lambda message: self.statusBar().showMessage(
             first_line(message)))
+        self.speakers_bar = SpeakersBar()
+        self.speakers_bar.rename_requested.connect(self.rename_speaker)
         title_row = QHBoxLayout()
         title_row.addWidget(self.transcript_title, 1)
         title_row.addWidget(self.export_row)
@@ -348,6 +354,7 @@ class MainWindow(QMainWindow):
         progress_row.addLayout(buttons)
         cv.addLayout(progress_row)
         cv.addLayout(title_row)
+        cv.addWidget(self.speakers_bar)
         cv.addWidget(self.fallback_label)
         cv.addWidget(self.listening)
         cv.addWidget(self.transcript_view, 1)
@@ -625,7 +632,8 @@ class MainWindow(QMainWindow):
             self.drop_zone.start_dir = str(Path(paths[-1]).parent)
         choices = transcribe_choices(self.settings)
         self.worker.enqueue(list(paths), self.model_box.current_model_id(),
-                            options=choices.options, precision=choices.precision)
+                            options=choices.options, precision=choices.precision,
+                            speakers=choices.speakers)
 
     def cancel_running(self) -> None:
         if self.running_id is not None:
@@ -662,7 +670,7 @@ class MainWindow(QMainWindow):
         """Queue a past file again with another model (the History menu)."""
         choices = transcribe_choices(self.settings)
         self.worker.enqueue([path], model_id, options=choices.options,
-                            precision=choices.precision)
+                            precision=choices.precision, speakers=choices.speakers)
 
     def focus_search(self) -> None:
         self.search_box.setFocus()
@@ -791,6 +799,8 @@ class MainWindow(QMainWindow):
         self.shown_task_id = task_id
         self.transcript_view.set_segments(transcript.segments,
                                           editable=transcript.library_id is not None)
+        self.speakers_bar.set_speakers(transcript.speakers,
+                                       self.transcript_view.model.speaker_colours)
         self._show_title()
         self.export_row.set_transcript(transcript)
         self.show_fallback(transcript.fallback, transcript.warnings)
@@ -817,6 +827,23 @@ class MainWindow(QMainWindow):
     def _show_features(self) -> None:
         self.features_panel.show_recording(
             self.shown.file, [(s.start, s.end) for s in self.shown.segments])
+
+    def rename_speaker(self, old: str, new: str) -> None:
+        """Rename or merge a speaker in the shown transcript, everywhere it speaks; a person's
+        name also teaches the voice library their voice."""
+        shown = self.shown
+        if shown is None or shown.library_id is None or not self.settle_edits():
+            return
+        try:
+            name_speaker(self.library, self.features_panel.store, shown.library_id, old, new)
+            transcript = self.library.load_transcript(shown.library_id)
+        except GrymError as exc:
+            self.statusBar().showMessage(first_line(str(exc)))
+            return
+        transcript.library_id = shown.library_id
+        self.show_transcript(transcript, self.shown_task_id)
+        known = "" if is_unnamed(new) else "; the voice library will recognise them"
+        self.statusBar().showMessage(f"{old} is now {new}{known}.", 8000)
 
     def open_recording(self, path: str, start: float) -> None:
         """Open the newest transcript of another recording (a similar sound, a point of the
@@ -1005,6 +1032,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.setFormat(f"{self._queue_position()}: %p%")
         self.running_segments = []
         self.decode_started = None
+        self.stage = "transcribing"
         if self.following:
             self._show_running(record)
         else:
@@ -1029,11 +1057,17 @@ class MainWindow(QMainWindow):
             self.decode_started = (now, fraction)
         left = time_left(*self.decode_started, now, fraction)
         suffix = f" · {left}" if left else ""
-        self._set_row_text(task_id, f"transcribing {fraction:.0%}{suffix}")
+        self._set_row_text(task_id, f"{self.stage} {fraction:.0%}{suffix}")
         set_bar_value(self.progress_bar, int(fraction * 100) * 10)  # whole percents
         text = f"{self._queue_position()}: %p%{suffix}"
         if self.progress_bar.format() != text:
             self.progress_bar.setFormat(text)
+
+    def on_stage_changed(self, task_id: int, stage: str) -> None:
+        """Transcription is done and the speakers are being found: progress starts again."""
+        if task_id == self.running_id:
+            self.stage = stage
+            self.decode_started = None
 
     def _queue_position(self) -> str:
         """'hello.wav, file 3 of 8' for the running task."""

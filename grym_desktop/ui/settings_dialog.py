@@ -25,13 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from grym_desktop.errors import GrymError
+from grym_desktop.errors import GrymError, UsageError
 from grym_desktop.memory.limits import format_size, parse_size
 from grym_desktop.options import DecodeOptions
+from grym_desktop.orchestrator.speakers import SpeakerCount
 
 # Languages offered first; any other Whisper code can be typed.
 LANGUAGES = ("", "en", "de", "fr", "es", "it", "nl", "pt", "pl", "ru", "ja", "zh")
 PRECISIONS = ("", "float32", "int8")  # "" chooses by memory
+SPEAKER_CHOICES = (("off", ""), ("find them (automatic count)", "auto"),
+                   *((f"{n} speakers", str(n)) for n in range(2, 7)))
 DEFAULT_BEAM = 5
 
 
@@ -41,6 +44,7 @@ class TranscribeChoices:
 
     options: DecodeOptions
     precision: str | None  # None: chosen by memory
+    speakers: SpeakerCount | None = None  # None: no diarization
 
 
 def transcribe_choices(settings: QSettings) -> TranscribeChoices:
@@ -54,7 +58,11 @@ def transcribe_choices(settings: QSettings) -> TranscribeChoices:
         early_segments=_bool(settings.value("transcribe/early_segments", True)),
     )
     precision = str(settings.value("transcribe/precision", "") or "") or None
-    return TranscribeChoices(options, precision)
+    try:
+        speakers = SpeakerCount.parse(str(settings.value("transcribe/speakers", "") or ""))
+    except UsageError:  # a hand-edited settings file: no diarization rather than a failure
+        speakers = None
+    return TranscribeChoices(options, precision, speakers)
 
 
 def _bool(value: object) -> bool:
@@ -99,6 +107,12 @@ class SettingsDialog(QDialog):
             self.precision_box.addItem(precision or "by memory (int8 when memory is tight)",
                                        precision)
         self._select(self.precision_box, str(s.value("transcribe/precision", "") or ""))
+        self.speakers_box = QComboBox()
+        self.speakers_box.setToolTip("After transcribing, find who spoke when (one model at a "
+                                     "time: the speaker encoder takes the speech model's place)")
+        for text, value in SPEAKER_CHOICES:
+            self.speakers_box.addItem(text, value)
+        self._select(self.speakers_box, str(s.value("transcribe/speakers", "") or ""))
         self.device_box = QComboBox()
         self.device_box.addItem("system default", "")
         for name in devices:
@@ -120,6 +134,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.early_box)
         form.addRow("Beam size", self.beam_spin)
         form.addRow("Precision", self.precision_box)
+        form.addRow("Speakers", self.speakers_box)
         form.addRow("Microphone", self.device_box)
         form.addRow("Export folder", folder_row)
         self.error_label = QLabel()
@@ -151,6 +166,7 @@ class SettingsDialog(QDialog):
         s.setValue("transcribe/early_segments", self.early_box.isChecked())
         s.setValue("transcribe/beam_size", self.beam_spin.value())
         s.setValue("transcribe/precision", self.precision_box.currentData() or "")
+        s.setValue("transcribe/speakers", self.speakers_box.currentData() or "")
         s.setValue("live/device", self.device_box.currentData() or "")
         s.setValue("export_dir", self.folder_edit.text().strip())
         s.sync()

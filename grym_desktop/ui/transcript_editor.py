@@ -43,7 +43,10 @@ from PySide6.QtWidgets import (
 from grym_desktop import editing
 from grym_desktop.transcript import Segment, clock
 
-START, END, TEXT = range(3)
+START, END, SPEAKER, TEXT = range(4)
+# Speakers' colours, in order of first appearance (readable on white, told apart in pairs).
+SPEAKER_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+                   "#17becf")
 NUDGE_SECONDS = 0.1
 ROW_PADDING = 8  # pixels above and below a row's text
 ROWS_FITTED_AT_ONCE = 250  # rows measured in one turn of the event loop
@@ -65,17 +68,18 @@ class SegmentModel(QAbstractTableModel):
         self.editable = False
         self.playing_row = -1
         self.playing_word = -1
+        self.speaker_colours: dict[str, QColor] = {}
         self.on_text_edited: Callable[[int, str], None] | None = None
 
     def rowCount(self, parent=None) -> int:  # noqa: N802 - Qt's name
         return 0 if parent is not None and parent.isValid() else len(self.segments)
 
     def columnCount(self, parent=None) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent is not None and parent.isValid() else 3
+        return 0 if parent is not None and parent.isValid() else 4
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Start", "End", "Text")[section]
+            return ("Start", "End", "Speaker", "Text")[section]
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -84,7 +88,11 @@ class SegmentModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column == TEXT:
                 return segment.text.strip()
+            if column == SPEAKER:
+                return segment.speaker or ""
             return clock(segment.start if column == START else segment.end)
+        if role == Qt.ItemDataRole.ForegroundRole and column == SPEAKER and segment.speaker:
+            return self.speaker_colours.get(segment.speaker)
         if role == Qt.ItemDataRole.BackgroundRole and index.row() == self.playing_row:
             return PLAYING_COLOUR
         if role == Qt.ItemDataRole.ToolTipRole and column != TEXT:
@@ -232,6 +240,9 @@ class TranscriptEditor(QWidget):
         for column in (START, END):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, time_width)
+        header.setSectionResizeMode(SPEAKER, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(SPEAKER, self.table.fontMetrics().horizontalAdvance("Speaker 10") + 24)
+        self.table.setColumnHidden(SPEAKER, True)  # shown when the transcript has speakers
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         # Row heights are measured here, only for rows that change: Qt's ResizeToContents
         # measures every cell of every row and took 9 s to open 3,000 segments.
@@ -304,11 +315,19 @@ class TranscriptEditor(QWidget):
         self.undo_stack.clear()
         self._fitted_width = -1  # no fitting while the view changes; once, after
         self.table.verticalHeader().setDefaultSectionSize(self._line_height())
+        self._show_speakers(segments)
         self.model.reset(segments)
         self._set_editable(editable)
         self._show_placeholder()
         self.table.doItemsLayout()  # now, so the scroll range is right before anything plays
         self._fit_all_soon()
+
+    def _show_speakers(self, segments: list[Segment]) -> None:
+        """The speaker column, each speaker in a colour of their own, when there are any."""
+        names = list(dict.fromkeys(s.speaker for s in segments if s.speaker))
+        self.model.speaker_colours = {
+            name: QColor(SPEAKER_COLOURS[i % len(SPEAKER_COLOURS)]) for i, name in enumerate(names)}
+        self.table.setColumnHidden(SPEAKER, not names)
 
     def append_segment(self, segment: Segment) -> None:
         """Add a segment as it is transcribed (the view is read-only meanwhile)."""
@@ -481,6 +500,7 @@ class TranscriptEditor(QWidget):
             self.edited.emit()
 
     def _show_edit(self, segments: list[Segment]) -> None:
+        self._show_speakers(segments)
         self.model.replace_segments(segments)
         self._show_placeholder()
 

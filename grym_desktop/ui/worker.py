@@ -19,6 +19,7 @@ from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator.live import LiveSession
 from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask, open_orchestrator
+from grym_desktop.orchestrator.speakers import SpeakerCount
 from grym_desktop.settings import Settings
 from grym_desktop.transcript import Transcript
 from grym_desktop.ui.jobs import JobThread, failure_sentence
@@ -78,6 +79,7 @@ class ModelWorker(QObject):
     task_queued = Signal(object)  # TaskRecord
     task_started = Signal(object)  # TaskRecord, running
     progress = Signal(int, float)  # task id, fraction done
+    stage_changed = Signal(int, str)  # task id, "transcribing" or "finding speakers"
     segment_added = Signal(int, object)  # task id, Segment
     task_finished = Signal(object)  # TaskRecord, done, with its transcript
     task_failed = Signal(object)  # TaskRecord, failed, cancelled or refused, with its error
@@ -108,6 +110,7 @@ class ModelWorker(QObject):
         self._stopping = False
         self._touched = False  # a task started or ended during the current run_next()
         self._current: int | None = None  # the running task
+        self._stages: dict[int, str] = {}  # a task's stage once it is past transcribing
         self._live: LiveSession | None = None
         self._live_stop: bool | None = None  # stop_live's drain, kept for a session not begun
         self.jobs.submit(self._setup)  # the first call on the thread, whenever it starts
@@ -138,6 +141,7 @@ class ModelWorker(QObject):
     def enqueue(
         self, paths: list[str], model_id: str, override_memory: bool = False,
         options: DecodeOptions | None = None, precision: str | None = None,
+        speakers: SpeakerCount | None = None,
     ) -> list[int]:
         """Queue one task per path (callable from any thread); returns the task ids.
 
@@ -146,7 +150,8 @@ class ModelWorker(QObject):
         ids = []
         for path in paths:
             task = TranscribeTask(path=path, model_id=model_id, override_memory=override_memory,
-                                  options=options or DecodeOptions(), precision=precision)
+                                  options=options or DecodeOptions(), precision=precision,
+                                  speakers=speakers)
             record = TaskRecord(task)
             with self._lock:
                 self._records[task.id] = record
@@ -299,6 +304,9 @@ class ModelWorker(QObject):
                 self._records[event.task_id] = record
             self.task_started.emit(record)
         elif isinstance(event, ev.Progress):
+            if self._stages.get(event.task_id, "transcribing") != event.stage:
+                self._stages[event.task_id] = event.stage
+                self.stage_changed.emit(event.task_id, event.stage)
             self.progress.emit(event.task_id, event.fraction)
         elif isinstance(event, ev.SegmentAdded):
             self.segment_added.emit(event.task_id, event.segment)

@@ -14,7 +14,16 @@ import pytest
 
 from grym_desktop.errors import GrymError, UsageError
 from grym_desktop.export.writers import FORMATS, render, to_json, to_srt, to_txt, to_vtt, write
-from grym_desktop.transcript import Fallback, Metrics, Segment, Transcript, Word
+from grym_desktop.transcript import (
+    Fallback,
+    Metrics,
+    Segment,
+    SpeakerInfo,
+    Transcript,
+    Word,
+    rename_speaker,
+    speaking_time,
+)
 
 
 def _transcript(**kw) -> Transcript:
@@ -145,6 +154,102 @@ def test_json_without_fallback_says_null_and_keeps_unicode():
     text = to_json(_transcript())
     assert json.loads(text)["fallback"] is None
     assert "Ça va" in text
+
+
+def _conversation() -> Transcript:
+    return _transcript(
+        segments=[
+            Segment(0.0, 2.5, " Hello there.",
+                    [Word(0.0, 1.0, " Hello", 0.9, "Alice"), Word(1.0, 2.5, " there.", None,
+                                                                 "Alice")], "Alice"),
+            Segment(2.5, 4.0, " Ça va <très> bien & merci.", speaker="Speaker 2"),
+            Segment(4.0, 4.2, "  ", speaker="Speaker 2"),
+            Segment(3725.0, 3725.5, " A long\nway in."),  # nobody was found speaking here
+        ],
+        speakers=[SpeakerInfo("Alice", 2.5, "Alice", 0.91), SpeakerInfo("Speaker 2", 1.7)],
+    )
+
+
+def test_txt_with_speakers_names_them():
+    assert to_txt(_conversation()) == (
+        "Alice: Hello there.\nSpeaker 2: Ça va <très> bien & merci.\nA long way in.\n")
+
+
+def test_srt_with_speakers_brackets_them():
+    assert to_srt(_conversation()) == (
+        "1\n00:00:00,000 --> 00:00:02,500\n[Alice] Hello there.\n"
+        "\n"
+        "2\n00:00:02,500 --> 00:00:04,000\n[Speaker 2] Ça va <très> bien & merci.\n"
+        "\n"
+        "3\n01:02:05,000 --> 01:02:05,500\nA long way in.\n"
+    )
+
+
+def test_vtt_with_speakers_uses_voice_spans():
+    t = _conversation()
+    t.segments[0].speaker = "Dr <A&B>"
+    assert to_vtt(t) == (
+        "WEBVTT\n"
+        "\n"
+        "00:00:00.000 --> 00:00:02.500\n<v Dr &lt;A&amp;B&gt;>Hello there.\n"
+        "\n"
+        "00:00:02.500 --> 00:00:04.000\n<v Speaker 2>Ça va &lt;très&gt; bien &amp; merci.\n"
+        "\n"
+        "01:02:05.000 --> 01:02:05.500\nA long way in.\n"
+    )
+
+
+def test_json_with_speakers_has_a_speaker_per_segment_and_word_and_round_trips():
+    t = _conversation()
+    data = json.loads(to_json(t))
+    assert [s.get("speaker") for s in data["segments"]] == ["Alice", "Speaker 2", "Speaker 2",
+                                                           None]
+    assert "speaker" not in data["segments"][3]  # present only when known
+    assert data["segments"][0]["words"][1] == {"start": 1.0, "end": 2.5, "word": " there.",
+                                               "probability": None, "speaker": "Alice"}
+    assert data["speakers"] == [
+        {"name": "Alice", "seconds": 2.5, "voice": "Alice", "confidence": 0.91},
+        {"name": "Speaker 2", "seconds": 1.7, "voice": None, "confidence": None}]
+    assert Transcript.from_dict(data) == t
+    plain = json.loads(to_json(_transcript()))
+    assert "speakers" not in plain and Transcript.from_dict(plain) == _transcript()
+
+
+def test_a_segment_from_an_older_host_without_speakers_reads():
+    assert Segment.from_dict({"start": 0, "end": 1, "text": "x",
+                              "words": [{"start": 0, "end": 1, "word": "x",
+                                         "probability": 0.5}]}).speaker is None
+
+
+def test_speaking_time_adds_up_each_speakers_segments_in_order_of_appearance():
+    assert speaking_time(_conversation().segments) == {"Alice": 2.5, "Speaker 2": 1.7}
+    assert speaking_time(_transcript().segments) == {}
+
+
+def test_rename_speaker_changes_segments_words_and_the_list_and_leaves_the_input():
+    t = _conversation()
+    renamed = rename_speaker(t, "Speaker 2", " Bob ")
+    assert [s.speaker for s in renamed.segments] == ["Alice", "Bob", "Bob", None]
+    assert renamed.speakers == [SpeakerInfo("Alice", 2.5, "Alice", 0.91),
+                                SpeakerInfo("Bob", 1.7)]
+    assert t == _conversation()  # a copy: the input is as it was
+    assert "[Bob] Ça va" in to_srt(renamed)
+    segments = rename_speaker(t.segments, "Alice", "Carol")
+    assert [w.speaker for w in segments[0].words] == ["Carol", "Carol"]
+    with pytest.raises(ValueError, match="needs a name"):
+        rename_speaker(t, "Alice", "  ")
+
+
+def test_renaming_onto_an_existing_speaker_merges_them():
+    t = _conversation()
+    merged = rename_speaker(t, "Speaker 2", "Alice")
+    assert {s.speaker for s in merged.segments} == {"Alice", None}
+    assert merged.speakers == [SpeakerInfo("Alice", 4.2, "Alice", 0.91)]  # seconds add up
+    assert speaking_time(merged.segments) == {"Alice": 4.2}
+    # The merged speaker keeps its own voice, or takes the other's when it had none.
+    other = rename_speaker(t, "Alice", "Speaker 2")
+    assert other.speakers == [SpeakerInfo("Speaker 2", 4.2, "Alice", 0.91)]
+    assert rename_speaker(t, "Nobody", "Alice") == t
 
 
 def test_unknown_format_is_a_usage_error(tmp_path):

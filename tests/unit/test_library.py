@@ -80,10 +80,11 @@ def test_library_without_path_is_created_in_grym_data_dir(tmp_path, monkeypatch)
 
 def test_schema_is_versioned_wal_with_foreign_keys(lib):
     with sqlite3.connect(lib.path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 5
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in raw.execute("PRAGMA table_info(segments)")]
-        assert columns == ["id", "transcript_id", "idx", "start", "end", "text", "words"]
+        assert columns == ["id", "transcript_id", "idx", "start", "end", "text", "words",
+                           "speaker"]
         fks = raw.execute("PRAGMA foreign_key_list(segments)").fetchall()
         assert [(fk[2], fk[6]) for fk in fks] == [("transcripts", "CASCADE")]
 
@@ -444,6 +445,8 @@ def test_a_version_2_library_gains_names_and_stars_and_keeps_its_transcripts(tmp
                          "ALTER TABLE transcripts DROP COLUMN edited_at;"
                          "ALTER TABLE transcripts DROP COLUMN title;"
                          "ALTER TABLE transcripts DROP COLUMN starred;"
+                         "ALTER TABLE transcripts DROP COLUMN speakers;"
+                         "ALTER TABLE segments DROP COLUMN speaker;"
                          "PRAGMA user_version = 2;")
     library = Library(path)
     try:
@@ -460,7 +463,7 @@ def test_a_version_2_library_gains_names_and_stars_and_keeps_its_transcripts(tmp
     finally:
         library.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
 
 
 def test_a_name_too_long_or_an_unknown_transcript_is_a_clear_error(lib):

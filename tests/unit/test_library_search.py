@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +12,7 @@ from grym_desktop.errors import GrymError, SearchQueryError
 from grym_desktop.export.writers import render
 from grym_desktop.store import library as library_module
 from grym_desktop.store.library import SCHEMA_VERSION, Library, SearchHit
-from grym_desktop.transcript import Segment, Transcript, Word
+from grym_desktop.transcript import Segment, SpeakerInfo, Transcript, Word
 
 MEETING = [
     Segment(0.0, 2.5, " Welcome to the budget meeting.",
@@ -315,10 +316,201 @@ def test_a_version_3_library_is_migrated_and_its_transcripts_indexed(tmp_path):
     finally:
         lib.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         kept = db.execute("SELECT id, text FROM segments WHERE transcript_id = 2 ORDER BY id")
         assert kept.fetchall() == [r for r in old_rowids if r[1] in {s.text for s in LECTURE}]
         fks = db.execute("PRAGMA foreign_key_list(segments)").fetchall()
         assert [(fk[2], fk[6]) for fk in fks] == [("transcripts", "CASCADE")]
     _index_matches_segments(path)
 
+
+
+# --- speakers (version 5) -------------------------------------------------------------
+
+CONVERSATION = [
+    Segment(0.0, 2.5, " Welcome to the budget meeting.",
+            [Word(0.0, 0.5, " Welcome", 0.9, "Speaker 1"),
+             Word(1.2, 1.8, " budget", 0.8, "Speaker 2")], "Speaker 1"),
+    Segment(2.5, 5.0, " The meeting is about the holiday.", speaker="Speaker 2"),
+    Segment(5.0, 7.5, " Ça va très bien, merci.", speaker="Speaker 1"),
+    Segment(7.5, 9.0, " We don't send e-mail budgets."),
+]
+SPEAKERS = [SpeakerInfo("Speaker 1", 5.0, "Alice", 0.82), SpeakerInfo("Speaker 2", 2.5)]
+
+
+def _conversation(lib: Library, streamed: bool = False) -> int:
+    tid = lib.begin_transcript("/audio/talk.wav", "whisper-tiny.en", "ctranslate2", "int8", 9.0)
+    if streamed:
+        for s in CONVERSATION:
+            lib.add_segment(tid, s)
+    lib.finish_transcript(tid, Transcript("/audio/talk.wav", "whisper-tiny.en", "ctranslate2",
+                                          "int8", "en", 9.0, [] if streamed else CONVERSATION,
+                                          speakers=SPEAKERS))
+    return tid
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_speakers_of_segments_words_and_the_list_round_trip(lib, streamed):
+    loaded = lib.load_transcript(_conversation(lib, streamed))
+    assert loaded.segments == CONVERSATION and loaded.speakers == SPEAKERS
+    assert loaded.segments[0].words[1].speaker == "Speaker 2"
+    plain_id = _finished(lib, "/audio/meeting.wav", MEETING)
+    plain = lib.load_transcript(plain_id)
+    assert plain.speakers == [] and plain.segments == MEETING
+    with sqlite3.connect(lib.path) as raw:  # words without a speaker are stored as before
+        (words,) = raw.execute("SELECT words FROM segments WHERE transcript_id = ? AND idx = 0",
+                               (plain_id,)).fetchone()
+        assert json.loads(words) == [{"start": 0.0, "end": 0.5, "word": " Welcome",
+                                      "probability": 0.9},
+                                     {"start": 1.2, "end": 1.8, "word": " budget",
+                                      "probability": 0.8}]
+
+
+def test_rename_speaker_is_a_plain_update_of_segments_words_list_original_and_draft(lib):
+    tid = _conversation(lib)
+    edited = [replace(s) for s in CONVERSATION]
+    edited[3] = Segment(7.5, 9.0, " We never send e-mail budgets.", speaker="Speaker 2")
+    lib.save_edit(tid, edited)
+    lib.save_draft(tid, edited[:2])
+    lib.rename_speaker(tid, "Speaker 2", "  Bob ")
+    loaded = lib.load_transcript(tid)
+    assert [s.speaker for s in loaded.segments] == ["Speaker 1", "Bob", "Speaker 1", "Bob"]
+    assert [w.speaker for w in loaded.segments[0].words] == ["Speaker 1", "Bob"]
+    assert loaded.speakers == [SPEAKERS[0], SpeakerInfo("Bob", 2.5)]
+    assert loaded.edited  # by the text edit; the rename neither marks nor copies anything
+    assert [s.speaker for s in lib.load_original(tid).segments] == ["Speaker 1", "Bob",
+                                                                   "Speaker 1", None]
+    assert [s.speaker for s in lib.load_draft(tid)] == ["Speaker 1", "Bob"]
+    assert [h.segment_index for h in lib.search("never")] == [3]  # the index is untouched
+    _index_matches_segments(lib.path)
+    never_edited = _conversation(lib)
+    lib.rename_speaker(never_edited, "Speaker 1", "Alice")
+    assert not lib.load_transcript(never_edited).edited
+    assert lib.load_original(never_edited).segments[0].speaker == "Alice"
+    assert "[Alice] Welcome" in render(lib.load_transcript(never_edited), "srt")
+
+
+def test_renaming_onto_an_existing_speaker_merges_them(lib):
+    tid = _conversation(lib)
+    lib.rename_speaker(tid, "Speaker 2", "Speaker 1")
+    loaded = lib.load_transcript(tid)
+    assert {s.speaker for s in loaded.segments} == {"Speaker 1", None}
+    assert {w.speaker for s in loaded.segments for w in s.words} == {"Speaker 1"}
+    assert loaded.speakers == [SpeakerInfo("Speaker 1", 7.5, "Alice", 0.82)]
+
+
+def test_rename_speaker_refusals_are_one_sentence_and_change_nothing(lib):
+    tid = _conversation(lib)
+    with pytest.raises(GrymError, match="has no speaker called ‘Carol’"):
+        lib.rename_speaker(tid, "Carol", "Dave")
+    with pytest.raises(GrymError, match="needs a name"):
+        lib.rename_speaker(tid, "Speaker 1", " ")
+    with pytest.raises(GrymError, match="not in the library"):
+        lib.rename_speaker(tid + 10, "Speaker 1", "Alice")
+    running = lib.begin_transcript("/audio/live.wav", "m", "ctranslate2", "int8", 1.0)
+    lib.add_segment(running, Segment(0.0, 1.0, " hi", speaker="Speaker 1"))
+    with pytest.raises(GrymError, match="still being written"):
+        lib.rename_speaker(running, "Speaker 1", "Alice")
+    assert lib.load_transcript(tid).segments == CONVERSATION
+
+
+def test_rename_speaker_everywhere_renames_names_and_offered_voices(lib):
+    first, second = _conversation(lib), _conversation(lib)
+    lib.rename_speaker(first, "Speaker 1", "Alice")
+    lecture = _finished(lib, "/audio/lecture.mp3", LECTURE)
+    assert lib.rename_speaker_everywhere("Alice", "Alice Smith") == [first, second]
+    assert lib.load_transcript(first).speakers[0] == SpeakerInfo("Alice Smith", 5.0,
+                                                                 "Alice Smith", 0.82)
+    assert lib.load_transcript(first).segments[0].speaker == "Alice Smith"
+    # In the second, Alice was only offered as the voice of Speaker 1.
+    assert lib.load_transcript(second).speakers[0] == SpeakerInfo("Speaker 1", 5.0,
+                                                                  "Alice Smith", 0.82)
+    assert lib.load_transcript(lecture).segments == LECTURE
+
+
+def test_save_speakers_replaces_the_list_only(lib):
+    tid = _conversation(lib)
+    lib.save_speakers(tid, [SpeakerInfo("Speaker 1", 5.0, "Alice"), SPEAKERS[1]])
+    loaded = lib.load_transcript(tid)
+    assert loaded.speakers[0].confidence is None and loaded.segments == CONVERSATION
+    lib.save_edit(tid, CONVERSATION[:1], speakers=[SpeakerInfo("Speaker 1", 2.5)])
+    assert lib.load_transcript(tid).speakers == [SpeakerInfo("Speaker 1", 2.5)]
+    assert lib.load_original(tid).speakers == [SpeakerInfo("Speaker 1", 2.5)]
+
+
+def test_a_version_4_library_gains_speakers_and_keeps_everything(tmp_path):
+    path = tmp_path / "library.sqlite3"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        db.executescript(library_module._SCHEMA)  # the version 4 schema, triggers and all
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        for tid, (file, segments) in enumerate(
+                [("/audio/meeting.wav", MEETING), ("/audio/lecture.mp3", LECTURE)], start=1):
+            db.execute("INSERT INTO transcripts (id, file, model, engine, precision, duration,"
+                       " created_at, status, title, starred, edited) VALUES (?, ?, 'm',"
+                       " 'ctranslate2', 'int8', 60.0, '2026-11-30T09:00:00+01:00', 'complete',"
+                       " ?, ?, ?)", (tid, file, "Old lecture" if tid == 2 else None, tid == 2,
+                                     tid == 1))
+            db.executemany(
+                'INSERT INTO segments (transcript_id, idx, start, "end", text, words)'
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(tid, i, s.start, s.end, s.text, json.dumps([vars(w) for w in s.words]))
+                 for i, s in enumerate(segments)])
+        db.execute('INSERT INTO original_segments (transcript_id, idx, start, "end", text)'
+                   " VALUES (1, 0, 0.0, 2.5, ' The model heard this.')")
+        db.execute("INSERT INTO drafts VALUES (2, ?, '2026-11-30T10:00:00+00:00')",
+                   (json.dumps([{"start": 0.0, "end": 1.0, "text": " draft", "words": []}]),))
+        before = db.execute("SELECT id, transcript_id, idx, text, words FROM segments"
+                            " ORDER BY id").fetchall()
+
+    lib = Library(path)
+    try:
+        assert lib.load_transcript(1).segments == MEETING and lib.load_transcript(1).edited
+        assert lib.load_original(1).segments == [Segment(0.0, 2.5, " The model heard this.")]
+        assert lib.load_draft(2) == [Segment(0.0, 1.0, " draft")]
+        assert [(r.name, r.starred) for r in lib.list_transcripts()] == [
+            ("Old lecture", True), ("meeting.wav", False)]
+        assert lib.load_transcript(2).speakers == []
+        hits = lib.search("budget")
+        assert {(h.name, h.segment_index) for h in hits} == {("meeting.wav", 0),
+                                                             ("Old lecture", 0)}
+        lib.save_edit(2, [Segment(0.0, 1.0, " rivers", speaker="Speaker 1")],
+                      speakers=[SpeakerInfo("Speaker 1", 1.0)])
+        lib.rename_speaker(2, "Speaker 1", "Alice")
+        assert lib.load_transcript(2).segments[0].speaker == "Alice"
+        assert [h.transcript_id for h in lib.search("rivers")] == [2]  # triggers still fire
+    finally:
+        lib.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        kept = db.execute("SELECT id, transcript_id, idx, text, words FROM segments"
+                          " WHERE transcript_id = 1 ORDER BY id").fetchall()
+        assert kept == [r for r in before if r[1] == 1]
+        triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type ="
+                                             " 'trigger'")}
+        assert triggers == {"segments_fts_insert", "segments_fts_delete", "segments_fts_update"}
+    _index_matches_segments(path)
+
+
+def test_a_new_library_and_a_migrated_one_have_the_same_schema(tmp_path):
+    Library(tmp_path / "new.sqlite3").close()
+    with sqlite3.connect(tmp_path / "old.sqlite3", isolation_level=None) as db:
+        db.executescript(library_module._SCHEMA)
+    Library(tmp_path / "old.sqlite3").close()
+
+    def schema(name: str) -> list[tuple]:
+        with sqlite3.connect(tmp_path / name) as db:
+            return db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    assert schema("new.sqlite3") == schema("old.sqlite3")
+
+
+def test_a_name_that_json_escapes_is_renamed_in_words_too(lib):
+    odd = 'Dr "Q" \\ Ünal'
+    tid = lib.begin_transcript("/audio/q.wav", "m", "ctranslate2", "int8", 2.0)
+    segment = Segment(0.0, 2.0, " hi there", [Word(0.0, 1.0, " hi", 0.9, odd),
+                                              Word(1.0, 2.0, " there", 0.9, odd)], odd)
+    lib.finish_transcript(tid, Transcript("/audio/q.wav", "m", "ctranslate2", "int8", "en", 2.0,
+                                          [segment], speakers=[SpeakerInfo(odd, 2.0)]))
+    lib.rename_speaker(tid, odd, "Q")
+    loaded = lib.load_transcript(tid)
+    assert [w.speaker for w in loaded.segments[0].words] == ["Q", "Q"]
+    assert loaded.segments[0].speaker == "Q" and loaded.speakers == [SpeakerInfo("Q", 2.0)]
