@@ -28,6 +28,7 @@ test-sequential test-profile test-memory: test-%: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs -m $*
 
 bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
 	cd bench && ../$(BIN)/python transcribe_bench.py --memory-hours 3
 	cd bench && ../$(BIN)/python long_bench.py --app-variant "no_filter=--no-speech-filter"
 	cd bench && ../$(BIN)/python memory_bench.py
@@ -39,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/editor_bench.py
 	cd bench && ../$(BIN)/python feature_labels_bench.py
 	$(BIN)/python bench/feature_search_bench.py
+	cd bench && ../$(BIN)/python diarize_bench.py
 
 clean:
 	rm -rf $(VENV)
