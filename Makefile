@@ -41,6 +41,7 @@ bench: $(STAMP)
 	cd bench && ../$(BIN)/python feature_labels_bench.py
 	$(BIN)/python bench/feature_search_bench.py
 	cd bench && ../$(BIN)/python diarize_bench.py
+	cd bench && ../$(BIN)/python diarize_memory_bench.py
 
 clean:
 	rm -rf $(VENV)

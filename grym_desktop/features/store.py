@@ -1012,10 +1012,12 @@ class FeatureStore:
                                (new, _now(), old))
 
     def delete_voice(self, name: str) -> None:
-        """Forget a voice: its prints of every model are erased from the file."""
+        """Forget a voice: its prints of every model, and the voiceprints of the transcripts'
+        speakers of that name, are erased from the file."""
         with self._guard("save to"), self._erasing():
             if self._conn.execute("DELETE FROM voices WHERE name = ?", (name,)).rowcount == 0:
                 raise GrymError(f"There is no voice called ‘{name}’ in the voice library.")
+            self._conn.execute("DELETE FROM speaker_prints WHERE speaker = ?", (name,))
 
     def match_voice(self, model_id: str, vector: np.ndarray,
                     threshold: float) -> tuple[Voice, float] | None:

@@ -33,7 +33,7 @@ OVERLAP = 0.0
 # on the bench such clusters were windows straddling two speakers (mixed voices); their
 # windows join the nearest larger cluster. A speaker who says one short phrase is lost.
 MIN_WINDOWS = 2
-MAX_DIRECT = 2000  # more windows than this are clustered in two stages (memory stays bounded)
+MAX_DIRECT = 2000  # more windows than this: a sample is clustered (memory stays bounded)
 FRAME_SECONDS = 512 / 16000  # one Silero probability per 512 samples at 16 kHz
 
 
@@ -145,8 +145,8 @@ def cluster(
     the tree is cut into that many groups; without, it is cut at `threshold` and the count
     kept within [min_speakers, max_speakers]. Clusters of fewer than `min_windows` windows
     (windows mixing two voices) join the nearest larger one; with `speakers`, the tree is
-    cut finer until that many larger clusters exist. More than MAX_DIRECT vectors are clustered in
-    chunks first, then the chunks' cluster means together (memory stays bounded).
+    cut finer until that many larger clusters exist. Of more than MAX_DIRECT vectors an even
+    sample is clustered and every vector joins the nearest speaker (memory stays bounded).
     """
     x = _unit(vectors)
     n = len(x)
@@ -200,23 +200,20 @@ def _cut(tree: np.ndarray, n: int, speakers: int | None, min_speakers: int,
 
 def _cluster_large(x: np.ndarray, speakers: int | None, min_speakers: int, max_speakers: int,
                    threshold: float, method: str) -> np.ndarray:
-    """Two stages: each chunk of MAX_DIRECT windows clustered at the threshold, then the
-    chunks' cluster means clustered with the count rules; windows take their group's label."""
-    means: list[np.ndarray] = []
-    local = np.empty(len(x), dtype=np.int64)
-    for first in range(0, len(x), MAX_DIRECT):
-        part = x[first:first + MAX_DIRECT]
-        if len(part) == 1:
-            labels = np.zeros(1, dtype=np.int64)
-        else:
-            tree = hierarchy.linkage(part, method=method, metric="cosine")
-            labels = _first_appearance(hierarchy.fcluster(tree, t=threshold,
-                                                          criterion="distance"))
-        local[first:first + len(part)] = labels + len(means)
-        means.extend(centroids(part, labels))
-    groups = cluster(np.stack(means), speakers, min_speakers, max_speakers, threshold, method,
-                     min_windows=1)
-    return groups[local]
+    """An even sample of MAX_DIRECT windows across the file is clustered as usual; every
+    window then joins the nearest speaker, whose means are refined once from all windows.
+
+    (Clustering chunks and then the chunks' cluster means merged two speakers of a 3-hour
+    conversation into one: the small clusters of mixed windows in every chunk weigh as much
+    as the large ones in the second stage and bridge the speakers.) A speaker heard in fewer
+    windows than the sample's spacing may be missed and join the nearest other."""
+    sample = np.linspace(0, len(x) - 1, MAX_DIRECT).round().astype(np.int64)
+    labels = cluster(x[sample], speakers, min_speakers, max_speakers, threshold, method)
+    means = centroids(x[sample], labels)
+    nearest = np.argmax(x @ means.T, axis=1)
+    present = np.unique(nearest)
+    means = centroids(x, np.searchsorted(present, nearest))
+    return np.argmax(x @ means.T, axis=1)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -115,7 +115,23 @@ def test_cluster_edge_cases():
     assert 0 < AUTO_THRESHOLD < 1
 
 
-def test_cluster_in_two_stages_beyond_the_direct_limit(monkeypatch):
+def test_a_long_conversation_with_mixed_windows_keeps_its_two_speakers(monkeypatch):
+    """Thousands of windows of two voices, one in twelve with some of the next window's voice
+    in it (a window across a change of speaker): the sample-then-assign path finds two."""
+    monkeypatch.setattr(dz, "MAX_DIRECT", 300)
+    x, truth = voices([1500, 1500], spread=0.6, seed=3)
+    order = np.random.default_rng(2).permutation(len(x))
+    x, truth = x[order], truth[order]
+    mixed = np.arange(0, len(x), 12)
+    x[mixed] = x[mixed] + 0.5 * x[(mixed + 1) % len(x)]
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    labels = cluster(x)
+    assert len(np.unique(labels)) == 2
+    clean = np.setdiff1d(np.arange(len(x)), mixed)
+    assert same_partition(labels[clean], truth[clean])
+
+
+def test_cluster_a_sample_beyond_the_direct_limit(monkeypatch):
     monkeypatch.setattr(dz, "MAX_DIRECT", 40)
     x, truth = voices([50, 40, 60], seed=7)
     order = np.random.default_rng(1).permutation(len(x))

@@ -164,3 +164,22 @@ def test_a_version_1_store_gains_the_voice_table_and_keeps_its_clips(tmp_path):
         assert [v.name for v in store.voices()] == ["Alice"]
     finally:
         store.close()
+
+
+def test_speaker_prints_follow_renames_merge_and_go_with_their_voice(store):
+    a, b = _unit(11), _unit(12)
+    store.save_speaker_prints(7, MODEL, ["Speaker 1", "Speaker 2"], np.stack([a, b]),
+                              [30.0, 10.0])
+    model, vector, seconds = store.speaker_print(7, "Speaker 2")
+    assert model == MODEL and seconds == 10.0 and float(vector @ b) > 0.999
+    store.rename_speaker_print(7, "Speaker 2", "Alice")
+    assert store.speaker_print(7, "Speaker 2") is None
+    store.rename_speaker_print(7, "Speaker 1", "Alice")  # a merge: weighted by seconds
+    _, merged, seconds = store.speaker_print(7, "Alice")
+    expected = (30 * a + 10 * b) / np.linalg.norm(30 * a + 10 * b)
+    assert seconds == 40.0 and float(merged @ expected) > 0.999
+    store.save_voice("Alice", MODEL, merged, seconds)
+    store.delete_voice("Alice")
+    assert store.speaker_print(7, "Alice") is None
+    on_disk = b"".join(p.read_bytes() for p in store.path.parent.glob("features.sqlite3*"))
+    assert merged.astype("<f4").tobytes()[:64] not in on_disk
