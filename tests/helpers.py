@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from grym_desktop.audio.decode import SAMPLE_RATE, load_audio
 
@@ -71,3 +74,27 @@ def write_whistle(path: Path, seconds: float, hz: float) -> Path:
     audio = 0.3 * np.sin(2 * np.pi * hz * t + 3 * np.sin(2 * np.pi * 5 * t))
     sf.write(path, audio.astype(np.float32), SAMPLE_RATE)
     return Path(path)
+
+
+def noise(seconds: float, seed: int = 0) -> np.ndarray:
+    """Seeded white noise at 16 kHz, quiet enough to stand for a sound."""
+    return np.random.default_rng(seed).normal(0, 0.1, int(seconds * 16000)).astype(np.float32)
+
+
+class PeakRss:
+    """The highest RSS of a process, sampled every 10 ms until done()."""
+
+    def __init__(self, pid: int):
+        self.process, self.peak, self.stop = psutil.Process(pid), 0, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.01)
+
+    def done(self) -> int:
+        self.stop.set()
+        self.thread.join()
+        return self.peak

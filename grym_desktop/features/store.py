@@ -9,11 +9,8 @@ then an approximate index (features.index) kept next to the database.
 
 from __future__ import annotations
 
-import errno
 import math
-import os
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grym_desktop.database import PrivateDatabase
 from grym_desktop.errors import GrymError
 from grym_desktop.features import index as ann
 from grym_desktop.features.windows import FeatureWindow
@@ -139,17 +137,6 @@ COMMIT;
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_REASONS = (
-    ("full", "disk is full"),
-    ("readonly", "the file is read-only"),
-    ("read-only", "the file is read-only"),
-    ("unable to open", "the file cannot be opened"),
-    ("locked", "another program is using it"),
-    ("not a database", "the file is not a feature store database"),
-    ("malformed", "the file is damaged"),
-    ("disk i/o", "the disk reported an error"),
-)
-
 
 class VectorMismatchError(GrymError):
     """Vectors that do not fit the store: wrong shape, type or dimension for their model."""
@@ -234,20 +221,6 @@ class _Exact:
     matrix: np.ndarray  # (n, dim) float32, unit rows (zero rows stay zero)
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        if exc.errno == errno.ENOSPC:
-            return "disk is full"
-        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
-            return "part of its folder path is a file"
-        return (exc.strerror or str(exc)).lower()
-    text = str(exc).lower()
-    for needle, reason in _REASONS:
-        if needle in text:
-            return reason
-    return text.rstrip(".")
-
-
 def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -313,15 +286,15 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
-class FeatureStore:
+class FeatureStore(PrivateDatabase):
     """The feature memory; safe to share between threads (calls are serialised)."""
 
+    NOUN = "feature store"
+
     def __init__(self, path: Path | None = None):
-        self.path = Path(path) if path is not None else default_store_path()
+        super().__init__(path if path is not None else default_store_path())
         self.index_dir = self.path.parent / ann.INDEX_DIR
         self.switch_point = ann.SWITCH_POINT  # vectors of a model from which the index is used
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.RLock()
         self._exact: dict[str, _Exact] = {}
         self._indexes: dict[str, ann.VectorIndex] = {}
         self._baselines: dict[str, tuple[int, float]] = {}  # model -> (generation, mean cosine)
@@ -334,16 +307,8 @@ class FeatureStore:
 
     def _open(self) -> None:
         with self._guard("open"):
-            # Recordings' fingerprints are private: the folder and database are the user's alone.
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            os.chmod(self.path, 0o600)
-            self._conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=5.0, check_same_thread=False
-            )
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
+            self._connect()
+            self._make_durable()
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise GrymError(f"The feature store at {self.path} was made by a newer version "
@@ -352,48 +317,6 @@ class FeatureStore:
                 self._conn.executescript(MIGRATIONS[step])
             self._store_id = self._conn.execute(
                 "SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
-
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        """Turn database and disk failures into one sentence naming the store's file."""
-        try:
-            with self._lock:
-                if self._conn is None and action != "open":
-                    raise GrymError(f"Could not {action} the feature store at {self.path}: it "
-                                    "was closed (the app is shutting down).")
-                yield
-        except GrymError:
-            raise
-        except (sqlite3.Error, OSError) as exc:
-            if self._conn is not None and self._conn.in_transaction:
-                try:
-                    self._conn.rollback()
-                except sqlite3.Error:
-                    pass
-            raise GrymError(
-                f"Could not {action} the feature store at {self.path}: {self._explain(exc)}."
-            ) from exc
-
-    def _explain(self, exc: BaseException) -> str:
-        reason = _reason(exc)
-        if reason in ("the file cannot be opened", "the file is read-only",
-                      "read-only file system", "permission denied"):
-            # SQLite needs to write its -wal and -shm files next to the database.
-            if not os.access(self.path.parent, os.W_OK):
-                return "its folder is read-only"
-            if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
-                return "the file is read-only"
-        return reason
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.rollback()
-            raise
-        self._conn.commit()
 
     # --- clips, windows, vectors ---------------------------------------------------------
 

@@ -9,12 +9,10 @@ transcript its speaker list (schema version 5).
 
 from __future__ import annotations
 
-import errno
 import gc
 import json
 import os
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from grym_desktop.database import PrivateDatabase
 from grym_desktop.errors import GrymError, SearchQueryError
 from grym_desktop.paths import data_dir
 from grym_desktop.transcript import (
@@ -168,17 +167,6 @@ COMMIT;
 """,
 }
 
-_REASONS = (
-    ("full", "disk is full"),
-    ("readonly", "the file is read-only"),
-    ("read-only", "the file is read-only"),
-    ("unable to open", "the file cannot be opened"),
-    ("locked", "another program is using it"),
-    ("not a database", "the file is not a library database"),
-    ("malformed", "the file is damaged"),
-    ("disk i/o", "the disk reported an error"),
-)
-
 
 def default_library_path() -> Path:
     """Where the library lives: $GRYM_DATA_DIR when set, else the platform's user data dir."""
@@ -226,20 +214,6 @@ class SearchHit:
 
 def _name(title: str | None, file: str) -> str:
     return title or Path(file).name
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        if exc.errno == errno.ENOSPC:
-            return "disk is full"
-        if exc.errno in (errno.EEXIST, errno.ENOTDIR):
-            return "part of its folder path is a file"
-        return (exc.strerror or str(exc)).lower()
-    text = str(exc).lower()
-    for needle, reason in _REASONS:
-        if needle in text:
-            return reason
-    return text.rstrip(".")
 
 
 def _this_process() -> tuple[int, float]:
@@ -349,13 +323,13 @@ def _preview(texts: list[str]) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
 
 
-class Library:
+class Library(PrivateDatabase):
     """The transcript store; safe to share between threads (calls are serialised)."""
 
+    NOUN = "library"
+
     def __init__(self, path: Path | None = None):
-        self.path = Path(path) if path is not None else default_library_path()
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.RLock()
+        super().__init__(path if path is not None else default_library_path())
         try:
             self._open()
         except GrymError:
@@ -364,19 +338,9 @@ class Library:
 
     def _open(self) -> None:
         with self._guard("open"):
-            # Transcripts are private: the folder and the database are the user's alone
-            # (SQLite gives its -wal and -shm files the database's mode).
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            os.chmod(self.path, 0o600)
-            # Autocommit: each statement outside an explicit BEGIN is its own durable transaction.
-            self._conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=5.0, check_same_thread=False
-            )
-            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._connect()
             self._check_fts5()
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
+            self._make_durable()
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise GrymError(
@@ -397,48 +361,6 @@ class Library:
                 f"This Python's SQLite {sqlite3.sqlite_version} was built without FTS5, which "
                 "the library needs for search; use a Python whose sqlite3 module has FTS5."
             ) from exc
-
-    @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        """Turn database and disk failures into one sentence naming the library file."""
-        try:
-            with self._lock:
-                if self._conn is None and action != "open":
-                    raise GrymError(f"Could not {action} the library at {self.path}: it was "
-                                    "closed (the app is shutting down).")
-                yield
-        except GrymError:
-            raise
-        except (sqlite3.Error, OSError) as exc:
-            if self._conn is not None and self._conn.in_transaction:
-                try:
-                    self._conn.rollback()
-                except sqlite3.Error:
-                    pass
-            raise GrymError(
-                f"Could not {action} the library at {self.path}: {self._explain(exc)}."
-            ) from exc
-
-    def _explain(self, exc: BaseException) -> str:
-        reason = _reason(exc)
-        if reason in ("the file cannot be opened", "the file is read-only",
-                      "read-only file system", "permission denied"):
-            # SQLite needs to write its -wal and -shm files next to the database.
-            if not os.access(self.path.parent, os.W_OK):
-                return "its folder is read-only"
-            if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
-                return "the file is read-only"
-        return reason
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.rollback()
-            raise
-        self._conn.commit()
 
     def begin_transcript(
         self, file: str, model: str, engine: str, precision: str, duration: float

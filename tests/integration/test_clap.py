@@ -11,15 +11,13 @@ import hashlib
 import json
 import subprocess
 import sys
-import threading
-import time
 
 import numpy as np
 import psutil
 import pytest
 import soundfile as sf
 from clap_fixture import PROJECTION_DIM, build_tiny_clap
-from helpers import HELLO
+from helpers import HELLO, PeakRss, noise
 from hub_server import HubServer
 
 from grym_desktop.audio.decode import load_audio
@@ -73,8 +71,6 @@ def orchestrator():
     o.close()
 
 
-def noise(seconds: float, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).normal(0, 0.1, int(seconds * 16000)).astype(np.float32)
 
 
 def test_audio_spans_embed_to_unit_vectors_of_the_projection(orchestrator, clap):
@@ -132,23 +128,6 @@ def test_clap_not_installed_is_a_missing_model(orchestrator, tmp_path, monkeypat
         orchestrator.embed_spans(noise(2.0), [(0.0, 2.0)], CLAP_MODEL)
 
 
-class PeakRss:
-    """The highest RSS of a process, sampled every 10 ms until done()."""
-
-    def __init__(self, pid: int):
-        self.process, self.peak, self.stop = psutil.Process(pid), 0, threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.01)
-
-    def done(self) -> int:
-        self.stop.set()
-        self.thread.join()
-        return self.peak
 
 
 def test_estimate_is_within_a_quarter_of_measured_growth(clap):

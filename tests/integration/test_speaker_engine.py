@@ -12,13 +12,11 @@ import hashlib
 import json
 import subprocess
 import sys
-import threading
-import time
 
 import numpy as np
 import psutil
 import pytest
-from helpers import HELLO
+from helpers import HELLO, PeakRss, noise
 from hub_server import HubServer
 from wavlm_fixture import XVECTOR_DIM, build_tiny_wavlm
 
@@ -63,27 +61,8 @@ def voices(tmp_path_factory) -> dict[str, list[np.ndarray]]:
     return out
 
 
-def noise(seconds: float, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).normal(0, 0.1, int(seconds * 16000)).astype(np.float32)
 
 
-class PeakRss:
-    """The highest RSS of a process, sampled every 10 ms until done()."""
-
-    def __init__(self, pid: int):
-        self.process, self.peak, self.stop = psutil.Process(pid), 0, threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.01)
-
-    def done(self) -> int:
-        self.stop.set()
-        self.thread.join()
-        return self.peak
 
 
 def measured_growth(model_id: str) -> tuple[int, str]:

@@ -13,13 +13,12 @@ import json
 import re
 import shutil
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import jiwer
 import psutil
 import pytest
+from helpers import PeakRss
 
 from grym_desktop.errors import ModelMissingError
 from grym_desktop.host.client import HostClient
@@ -247,21 +246,6 @@ def speech_35s(tmp_path_factory) -> Path:
     return out
 
 
-class PeakRss:
-    def __init__(self, pid: int):
-        self.process, self.peak, self.stop = psutil.Process(pid), 0, threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.01)
-
-    def done(self) -> int:
-        self.stop.set()
-        self.thread.join()
-        return self.peak
 
 
 @pytest.mark.parametrize("build", [build_wav2vec2, build_moonshine], ids=["wav2vec2", "moonshine"])
