@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pytest
 import soundfile as sf
 from helpers import DATA
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from grym_desktop.features.patterns import RecurringPattern
+from grym_desktop.features.signal import FeatureSummary, Spectrogram, SpectrogramBuilder
+from grym_desktop.features.store import Match, Suggestion
 from grym_desktop.ui.features_view import FeaturesView
 
 pytestmark = pytest.mark.gui
@@ -17,70 +18,11 @@ pytestmark = pytest.mark.gui
 RATE = 16000
 
 
-# The shapes of features.signal / features.store / features.patterns, as the view reads them.
-@dataclass
-class Spectrogram:
-    db: np.ndarray
-    seconds_per_column: float
-    mel_hz: np.ndarray
-    duration: float
-
-
-@dataclass
-class FeatureSummary:
-    duration: float
-    rms_mean: float
-    rms_max: float
-    peak: float
-    centroid_hz_mean: float
-    bandwidth_hz_mean: float
-    rolloff_hz_mean: float
-    zcr_mean: float
-    mfcc_mean: list[float] = field(default_factory=list)
-    mfcc_std: list[float] = field(default_factory=list)
-
-
-@dataclass
-class Match:
-    window_id: int
-    clip_id: int
-    path: str
-    start: float
-    end: float
-    score: float
-    label: str | None
-
-
-@dataclass
-class Suggestion:
-    label: str
-    confidence: float
-    votes: int
-    neighbours: list[Match]
-
-
-@dataclass
-class RecurringPattern:
-    occurrences: list[tuple[float, float]]
-    similarity: float
-
-
-def mel_spectrogram(samples: np.ndarray, n_mels: int = 64) -> Spectrogram:
-    """A log-mel spectrogram in plain numpy: 25 ms Hann frames every 10 ms, 50 Hz to 8 kHz."""
-    frame, hop, n_fft = 400, 160, 512
-    count = 1 + max(0, len(samples) - frame) // hop
-    frames = np.stack([samples[i * hop:i * hop + frame] for i in range(count)])
-    power = np.abs(np.fft.rfft(frames * np.hanning(frame), n_fft)) ** 2
-    mel = lambda hz: 2595 * np.log10(1 + hz / 700)  # noqa: E731
-    edges_mel = np.linspace(mel(50.0), mel(8000.0), n_mels + 2)
-    edges = 700 * (10 ** (edges_mel / 2595) - 1)
-    bins = np.fft.rfftfreq(n_fft, 1 / RATE)
-    bank = np.zeros((n_mels, len(bins)))
-    for m in range(n_mels):
-        lo, mid, hi = edges[m:m + 3]
-        bank[m] = np.clip(np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)), 0, None)
-    db = 10 * np.log10(bank @ power.T + 1e-10)
-    return Spectrogram(db.astype(np.float32), hop / RATE, edges[1:-1], len(samples) / RATE)
+def mel_spectrogram(samples: np.ndarray) -> Spectrogram:
+    """The app's own log-mel spectrogram of the samples."""
+    builder = SpectrogramBuilder(len(samples) / RATE)
+    builder.add(samples)
+    return builder.result()
 
 
 def realistic_audio() -> np.ndarray:
@@ -103,7 +45,7 @@ def summary_of(samples: np.ndarray) -> FeatureSummary:
     return FeatureSummary(duration=len(samples) / RATE, rms_mean=float(rms.mean()),
                           rms_max=float(rms.max()), peak=float(np.abs(samples).max()),
                           centroid_hz_mean=1840.0, bandwidth_hz_mean=1210.0,
-                          rolloff_hz_mean=4150.0, zcr_mean=0.084)
+                          rolloff_hz_mean=4150.0, zcr_mean=0.084, mfcc_mean=[], mfcc_std=[])
 
 
 @pytest.fixture(scope="module")
