@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -13,6 +12,9 @@ from pathlib import Path
 
 import jiwer
 import numpy as np
+
+from grym_desktop.scoring.wer import NORMALISATION as SCORING_NORMALISATION
+from grym_desktop.scoring.wer import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -25,22 +27,7 @@ def speech_clips() -> list[tuple[Path, str]]:
     return [(EVAL / "clips" / r["file"], r["transcript"]) for r in rows if r["type"] == "speech"]
 
 
-NORMALISATION = ("Whisper's English text normaliser (transformers' EnglishTextNormalizer: case, "
-                 "punctuation, spelled-out numbers as digits), then every digit a word of its "
-                 "own, so 'one two three', '1, 2, 3' and '123' all read '1 2 3'")
-_whisper_normaliser = None
-
-
-def normalise(text: str) -> str:
-    """The text as compared for WER; NORMALISATION says how."""
-    global _whisper_normaliser
-    if _whisper_normaliser is None:
-        from transformers.models.whisper.english_normalizer import EnglishTextNormalizer
-
-        _whisper_normaliser = EnglishTextNormalizer({})
-    text = _whisper_normaliser(text)
-    text = re.sub(r"\d", r" \g<0> ", text)
-    return " ".join("1" if w == "one" else w for w in text.split())
+NORMALISATION = SCORING_NORMALISATION  # the app's own (grym_desktop/scoring/wer.py)
 
 
 def wer(references: list[str], hypotheses: list[str]) -> float:

@@ -104,6 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
     vo.add_argument("names", nargs="*", metavar="NAME", help="rename OLD NEW, or delete NAME")
     vo.add_argument("--json", action="store_true")
 
+    co = commands.add_parser(
+        "compare", help="compare two models on the same files, one in memory at a time",
+        description="Run every FILE through model A, then through model B, and compare word "
+                    "error rate, speed and memory. A stopped comparison resumes when the same "
+                    "command is run again.")
+    co.add_argument("files", nargs="+", metavar="FILE")
+    co.add_argument("--a", required=True, metavar="ID[:PRECISION]", help="model A")
+    co.add_argument("--b", required=True, metavar="ID[:PRECISION]", help="model B")
+    co.add_argument("--reference", action="append", default=None, metavar="FILE|MANIFEST",
+                    help="a manifest (TSV with file and transcript columns), or one text file "
+                         "per FILE in order; default: NAME.txt next to each file")
+    co.add_argument("--json", action="store_true", help="the whole comparison as JSON on stdout")
+    co.add_argument("--csv", default=None, metavar="PATH",
+                    help="also write one row per file and model as CSV")
+    co.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
     se = commands.add_parser("search", help="find words in every transcript of the library")
     se.add_argument("query", nargs="+", metavar="QUERY",
                     help='words that must all occur; FTS5 syntax works too: \'"a phrase"\', '
@@ -163,6 +179,10 @@ def run_command(args: argparse.Namespace, limit: int) -> int:
         from grym_desktop.cli_features import features_command
 
         return features_command(args, limit)
+    if args.command == "compare":
+        from grym_desktop.cli_compare import compare_command
+
+        return compare_command(args, limit)
     return transcribe_command(args, limit)
 
 

@@ -497,7 +497,7 @@ class Orchestrator:
         if loaded is None:
             return
         if self._loaded_engine != next_spec.engine:
-            self._restart_host(f"switching from the {self._loaded_engine} engine to "
+            self.restart_host(f"switching from the {self._loaded_engine} engine to "
                                f"{next_spec.engine}")
             self.on_event(ev.ModelUnloaded(loaded[0]))
             return
@@ -506,7 +506,7 @@ class Orchestrator:
             self._idle_baseline = result["rss_after"]
         elif result["rss_after"] - self._idle_baseline > RETAINED_LIMIT_BYTES:
             retained = result["rss_after"] - self._idle_baseline
-            self._restart_host(f"{format_size(retained)} stayed in the model host after unloading")
+            self.restart_host(f"{format_size(retained)} stayed in the model host after unloading")
 
     def _collect(self) -> None:
         """At critical pressure: unload and collect in the host."""
@@ -516,12 +516,15 @@ class Orchestrator:
                 self.on_event(ev.ModelUnloaded(self._loaded[0]))
             self._loaded = None
 
-    def _restart_host(self, reason: str) -> None:
+    def restart_host(self, reason: str) -> int:
+        """Stop the host with whatever it holds and start a fresh one (the forced cleanup);
+        its pid."""
         self.host.shutdown()
         self._loaded, self._idle_baseline = None, None
         pid = self.host.start()
         self.watchdog.watch(pid)
         self.on_event(ev.HostRestarted(pid, reason))
+        return pid
 
     def _transcribe(
         self, task: TranscribeTask, the_plan: Plan, transcript: Transcript, record_id: int | None

@@ -4,7 +4,8 @@ Every segment is committed as it arrives, so a killed app loses at most the segm
 being decoded; rows a killed app left "running" become "incomplete" at the next start.
 Edits keep the model's original segments, unsaved edits live on as drafts, and every
 segment is in a full-text (FTS5) index. Segments and words may carry who spoke them, and a
-transcript its speaker list (schema version 5).
+transcript its speaker list (schema version 5). Model comparisons keep each model's result
+per file as it finishes, so a stopped comparison resumes (schema version 6).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from grym_desktop.transcript import (
     speaker_name,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _BASE_VERSION = 4  # what _SCHEMA makes; MIGRATIONS take a new library on from there
 STATUSES = ("running", "complete", "incomplete", "failed", "cancelled")
+COMPARISON_STATUSES = ("running", "complete", "stopped")
 PREVIEW_CHARS = 80
 # bm25 has to score every match (about 1.5 us each: FTS5 has no top-k shortcut), so a query
 # matching more segments than this ranks its newest this many; fewer are all ranked.
@@ -163,6 +165,31 @@ ALTER TABLE segments ADD COLUMN speaker TEXT;
 ALTER TABLE original_segments ADD COLUMN speaker TEXT;
 ALTER TABLE transcripts ADD COLUMN speakers TEXT;
 PRAGMA user_version = 5;
+COMMIT;
+""",
+    # Model comparisons (orchestrator/compare.py): models A and B (labels such as
+    # "whisper-tiny.en:int8"), the files and references as JSON, and one row per model and
+    # file with its result as JSON (the transcript it made, if any, is a row of transcripts).
+    5: f"""
+BEGIN;
+CREATE TABLE comparisons (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    model_a TEXT NOT NULL,
+    model_b TEXT NOT NULL,
+    files TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    normalisation TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN {COMPARISON_STATUSES!r})
+);
+CREATE TABLE comparison_runs (
+    comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE,
+    side TEXT NOT NULL CHECK (side IN ('a', 'b')),
+    file_index INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (comparison_id, side, file_index)
+);
+PRAGMA user_version = 6;
 COMMIT;
 """,
 }
@@ -321,6 +348,21 @@ def _collector_paused() -> Iterator[None]:
 def _preview(texts: list[str]) -> str:
     text = " ".join(t.strip() for t in texts if t.strip())
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
+@dataclass
+class ComparisonRecord:
+    """A comparison as the library keeps it: results by (side, file index), as saved."""
+
+    id: int
+    created_at: str
+    a: str
+    b: str
+    files: list[str]
+    references: dict[str, str]
+    normalisation: str
+    status: str
+    results: dict[tuple[str, int], dict]
 
 
 class Library(PrivateDatabase):
@@ -758,6 +800,57 @@ class Library(PrivateDatabase):
         """Remove a transcript with its segments, original segments, draft and search entries."""
         with self._guard("save to"):
             self._conn.execute("DELETE FROM transcripts WHERE id = ?", (transcript_id,))
+
+    # -- model comparisons -----------------------------------------------------------------
+
+    def begin_comparison(self, a: str, b: str, files: list[str], references: dict[str, str],
+                         normalisation: str) -> int:
+        """Record a new comparison of models a and b on files; its id."""
+        created = datetime.now().astimezone().isoformat(timespec="seconds")
+        with self._guard("save to"):
+            return self._conn.execute(
+                "INSERT INTO comparisons (created_at, model_a, model_b, files, refs,"
+                " normalisation, status) VALUES (?, ?, ?, ?, ?, ?, 'running')",
+                (created, a, b, json.dumps(files), json.dumps(references), normalisation),
+            ).lastrowid
+
+    def save_comparison_run(self, comparison_id: int, side: str, file_index: int,
+                            result: dict) -> None:
+        """Keep one model's result on one file (replacing an earlier one)."""
+        with self._guard("save to"):
+            self._conn.execute(
+                "INSERT OR REPLACE INTO comparison_runs (comparison_id, side, file_index, result)"
+                " VALUES (?, ?, ?, ?)", (comparison_id, side, file_index, json.dumps(result)))
+
+    def set_comparison_status(self, comparison_id: int, status: str) -> None:
+        with self._guard("save to"):
+            self._conn.execute("UPDATE comparisons SET status = ? WHERE id = ?",
+                               (status, comparison_id))
+
+    def load_comparison(self, comparison_id: int) -> ComparisonRecord:
+        """A saved comparison with every result kept so far; GrymError if there is none."""
+        with self._guard("read"):
+            row = self._conn.execute(
+                "SELECT id, created_at, model_a, model_b, files, refs, normalisation, status"
+                " FROM comparisons WHERE id = ?", (comparison_id,)).fetchone()
+            if row is None:
+                raise GrymError(f"Comparison {comparison_id} is not in the library.")
+            runs = self._conn.execute(
+                "SELECT side, file_index, result FROM comparison_runs WHERE comparison_id = ?",
+                (comparison_id,)).fetchall()
+        return ComparisonRecord(
+            id=row[0], created_at=row[1], a=row[2], b=row[3], files=json.loads(row[4]),
+            references=json.loads(row[5]), normalisation=row[6], status=row[7],
+            results={(side, index): json.loads(result) for side, index, result in runs})
+
+    def unfinished_comparison(self, a: str, b: str, files: list[str]) -> int | None:
+        """The newest comparison of the same models on the same files that did not finish."""
+        with self._guard("read"):
+            row = self._conn.execute(
+                "SELECT id FROM comparisons WHERE model_a = ? AND model_b = ? AND files = ?"
+                " AND status != 'complete' ORDER BY id DESC LIMIT 1",
+                (a, b, json.dumps(files))).fetchone()
+        return row[0] if row else None
 
     @property
     def closed(self) -> bool:

@@ -48,6 +48,8 @@ from grym_desktop.orchestrator.speakers import is_unnamed, name_speaker
 from grym_desktop.settings import Settings, fallback_chain, load_settings, save_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
+from grym_desktop.ui.compare_runner import CompareRunner
+from grym_desktop.ui.compare_window import CompareWindow
 from grym_desktop.ui.drop_zone import MEDIA_FILTER, DropZone, local_paths
 from grym_desktop.ui.fallback_dialog import FallbackDialog
 from grym_desktop.ui.features_panel import FeaturesPanel
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         self.decode_started: tuple[float, float] | None = None  # (time, fraction) of 1st report
         self.stage = "transcribing"  # of the running task, as its queue row says
         self.model_manager: ModelManager | None = None
+        self.compare_window: CompareWindow | None = None
         self.host_pid = 0
 
         self._build()
@@ -425,6 +428,7 @@ class MainWindow(QMainWindow):
         models_menu = bar.addMenu("&Models")
         self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
         self._action(models_menu, "&Fallback models…", self.edit_fallback_chain)
+        self._action(models_menu, "&Compare two models…", self.open_compare, "Ctrl+Shift+C")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About grym-desktop", self.show_about)
 
@@ -624,6 +628,16 @@ class MainWindow(QMainWindow):
         self.model_manager.refresh()
         self.model_manager.show()
         self.model_manager.raise_()
+
+    def open_compare(self) -> CompareWindow:
+        """The Compare window: two models on the same files, one in memory at a time."""
+        if self.compare_window is None:
+            self.compare_window = CompareWindow(parent=self)
+            self._compare_runner = CompareRunner(self.compare_window, self.worker)
+        self._compare_runner.refresh_choices()
+        self.compare_window.show()
+        self.compare_window.raise_()
+        return self.compare_window
 
     def add_files(self, paths: list[str]) -> None:
         """Queue files for transcription with the chosen model."""

@@ -80,7 +80,7 @@ def test_library_without_path_is_created_in_grym_data_dir(tmp_path, monkeypatch)
 
 def test_schema_is_versioned_wal_with_foreign_keys(lib):
     with sqlite3.connect(lib.path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 6
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in raw.execute("PRAGMA table_info(segments)")]
         assert columns == ["id", "transcript_id", "idx", "start", "end", "text", "words",
@@ -437,7 +437,8 @@ def test_a_version_2_library_gains_names_and_stars_and_keeps_its_transcripts(tmp
     transcript_id = library.begin_transcript("talk.wav", "m", "ctranslate2", "int8", 1.0)
     library.close()
     with sqlite3.connect(path) as db:  # back to version 2, as an older app left it
-        db.executescript("DROP TRIGGER segments_fts_insert; DROP TRIGGER segments_fts_delete;"
+        db.executescript("DROP TABLE comparison_runs; DROP TABLE comparisons;"
+                         "DROP TRIGGER segments_fts_insert; DROP TRIGGER segments_fts_delete;"
                          "DROP TRIGGER segments_fts_update; DROP TABLE segments_fts;"
                          "DROP TABLE drafts;"
                          "DROP TABLE original_segments;"
@@ -463,7 +464,7 @@ def test_a_version_2_library_gains_names_and_stars_and_keeps_its_transcripts(tmp
     finally:
         library.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 6
 
 
 def test_a_name_too_long_or_an_unknown_transcript_is_a_clear_error(lib):

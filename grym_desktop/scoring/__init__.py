@@ -1,0 +1,1 @@
+"""Scoring of transcripts: word error rate, word diffs, paired differences, references."""
