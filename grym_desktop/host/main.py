@@ -132,6 +132,7 @@ class Host:
             self._second_look(path, scan, speech, kept, options, language, on_segment,
                               lambda f: report(1 - SECOND_LOOK_SHARE * (1 - f)))
             recovered = len(kept) - before
+        trim_heap()  # what this file's decoding freed, so the next file starts from the model
         report(1.0)
         return {
             "language": language,

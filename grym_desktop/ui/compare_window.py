@@ -326,7 +326,7 @@ class CompareWindow(QWidget):
             for choice in choices:
                 box.addItem(choice.label, choice)
                 box.setItemData(box.count() - 1, choice.label, Qt.ItemDataRole.ToolTipRole)
-            index = box.findData(pick) if pick is not None else -1
+            index = choices.index(pick) if pick in choices else -1
             box.setCurrentIndex(index if index >= 0 else min(default, len(choices) - 1))
             box.blockSignals(False)
         self._update_buttons()
@@ -336,8 +336,10 @@ class CompareWindow(QWidget):
         return self.a_box.currentData(), self.b_box.currentData()
 
     def pick(self, a: ModelChoice, b: ModelChoice) -> None:
-        self.a_box.setCurrentIndex(self.a_box.findData(a))
-        self.b_box.setCurrentIndex(self.b_box.findData(b))
+        for box, choice in ((self.a_box, a), (self.b_box, b)):
+            # findData compares Python objects by identity, not by value
+            found = [i for i in range(box.count()) if box.itemData(i) == choice]
+            box.setCurrentIndex(found[0] if found else -1)
 
     def files(self) -> list[str]:
         return self.file_list.files()
@@ -584,7 +586,7 @@ class CompareWindow(QWidget):
 
 
 def chart_values(c: Comparison) -> dict[str, tuple[float | None, float | None]]:
-    """Mean WER (%), real-time factor and peak memory (MiB) of A and B."""
+    """WER over all reference words (%), real-time factor and peak memory (MiB) of A and B."""
     a, b = c.side_summary("a"), c.side_summary("b")
 
     def pair(key: str, scale: float) -> tuple[float | None, float | None]:
@@ -611,7 +613,7 @@ def summary_html(c: Comparison) -> str:
              "<tr><td></td><td align='right'><b>A</b></td><td align='right'><b>B</b></td></tr>"]
     f_a, f_b = figures["a"], figures["b"]
     lines.append(row("Files done", [f"{f['files_done']} of {len(c.files)}" for f in (f_a, f_b)]))
-    lines.append(row("Mean WER", [percent(f["wer"]) for f in (f_a, f_b)]))
+    lines.append(row("WER, all words", [percent(f["wer"]) for f in (f_a, f_b)]))
     lines.append(row("Real-time factor",
                      ["–" if f["rtf"] is None else f"{f['rtf']:.3f}" for f in (f_a, f_b)]))
     lines.append(row("Peak memory", [size(f["peak_rss_bytes"]) for f in (f_a, f_b)]))
