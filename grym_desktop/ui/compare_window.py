@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,7 +48,7 @@ from grym_desktop.paths import write_atomically
 from grym_desktop.scoring.paired import describe
 from grym_desktop.ui.compare_chart import CompareChart
 from grym_desktop.ui.drop_zone import MEDIA_FILTER, local_paths
-from grym_desktop.ui.widgets import ElidedLabel, set_bar_value
+from grym_desktop.ui.widgets import ElidedLabel, set_bar_value, size_on_screen
 from grym_desktop.ui.word_diff_view import WordDiffView
 
 MIB = 1024 * 1024
@@ -159,7 +159,7 @@ class CompareWindow(QWidget):
         self.start_dir = ""
         self._build()
         self.set_choices(choices or [])
-        self.resize(self._default_size())
+        self.resize(size_on_screen(self, 1280, 760))
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -305,13 +305,6 @@ class CompareWindow(QWidget):
         self.set_reference(None)
         self._set_export_enabled(False)
         self._update_buttons()
-
-    def _default_size(self) -> QSize:
-        """1280 x 760, or what fits a smaller screen (a 1366 x 768 laptop) with its panels."""
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is None:
-            return QSize(1280, 760)
-        return QSize(min(1280, int(screen.width() * 0.94)), min(760, int(screen.height() * 0.9)))
 
     # -- the set-up --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -64,7 +64,13 @@ from grym_desktop.ui.settings_dialog import SettingsDialog, transcribe_choices
 from grym_desktop.ui.speakers_bar import SpeakersBar
 from grym_desktop.ui.transcript_editor import TranscriptEditor
 from grym_desktop.ui.waveform import WaveformStrip
-from grym_desktop.ui.widgets import ElidedLabel, ExportRow, set_bar_value, transcribe_models
+from grym_desktop.ui.widgets import (
+    ElidedLabel,
+    ExportRow,
+    set_bar_value,
+    size_on_screen,
+    transcribe_models,
+)
 from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord
 
 STATUS_COLOURS = {
@@ -565,7 +571,7 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(self._default_size())
+            self.resize(size_on_screen(self, 1320, 840, share=0.9))
             self.resizeDocks([self.memory_dock, self.live_dock], [210, 210],
                              Qt.Orientation.Vertical)
         state = self.settings.value("window/state")
@@ -578,13 +584,6 @@ class MainWindow(QMainWindow):
         if model and self.model_box.findText(model) >= 0:
             self.model_box.setCurrentText(model)
         self.drop_zone.start_dir = self.settings.value("open_dir", "") or ""
-
-    def _default_size(self) -> QSize:
-        """1320 x 840, or nine tenths of a smaller screen (a 1366 x 768 laptop)."""
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is None:
-            return QSize(1320, 840)
-        return QSize(min(1320, int(screen.width() * 0.9)), min(840, int(screen.height() * 0.9)))
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Files dragged anywhere over the window are taken, as on the drop zone."""

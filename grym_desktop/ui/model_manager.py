@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -29,7 +29,7 @@ from grym_desktop.models import overview, sources
 from grym_desktop.models.catalog import ModelSpec, add_local_model, load_catalog
 from grym_desktop.models.download import Progress, download_model
 from grym_desktop.ui.jobs import JobThread, failure_sentence
-from grym_desktop.ui.widgets import set_bar_value
+from grym_desktop.ui.widgets import set_bar_value, size_on_screen
 
 COLUMNS = ("Model", "Engine", "State", "Size", "Memory per precision", "Fits")
 NAME, ENGINE, STATE, SIZE, MEMORY, FITS = range(len(COLUMNS))
@@ -168,7 +168,7 @@ class ModelManager(QWidget):
         self.items: dict[str, QTreeWidgetItem] = {}
         self.job: ModelJob | None = None  # while a download or verification runs
         self._build()
-        self.resize(self._default_size())
+        self.resize(size_on_screen(self, 1240, 640))
         self.refresh()
 
     # -- layout ----------------------------------------------------------------------------
@@ -225,14 +225,6 @@ class ModelManager(QWidget):
         layout.addWidget(self.status_label)
         self._show_progress(False)
         self._update_buttons()
-
-    def _default_size(self) -> QSize:
-        """1240 x 640, or what fits a smaller screen (a 1366 x 768 laptop) with its panels."""
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is None:
-            return QSize(1240, 640)
-        return QSize(min(1240, int(screen.width() * 0.92)),
-                     min(640, int(screen.height() * 0.85)))
 
     # -- rows ------------------------------------------------------------------------------
 

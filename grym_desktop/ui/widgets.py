@@ -147,3 +147,13 @@ class ExportRow(QWidget):
         if self.transcript is None:
             return None
         return self.export_file(str(Path(directory) / default_name(self.transcript, fmt)), fmt)
+
+
+def size_on_screen(widget: QWidget, width: int, height: int, share: float = 0.92) -> QSize:
+    """width x height, or at most `share` of the widget's screen (a 1366 x 768 laptop) so a
+    window opens whole, with room for the desktop's panels."""
+    screen = widget.screen().availableGeometry() if widget.screen() else None
+    if screen is None:
+        return QSize(width, height)
+    return QSize(min(width, int(screen.width() * share)),
+                 min(height, int(screen.height() * share)))
