@@ -56,7 +56,6 @@ class CompareRunner(QObject):
     def start(self, a: ModelChoice, b: ModelChoice, files: list[str],
               reference: str | None) -> None:
         self._stop, self._running = False, True
-        self.window.show_message("Starting…")
         self.worker.run_job(JOB_TAG, lambda orchestrator: self._run(orchestrator, a, b, files,
                                                                       reference))
 
