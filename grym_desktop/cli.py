@@ -120,6 +120,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also write one row per file and model as CSV")
     co.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
 
+    ak = commands.add_parser(
+        "ask", help="ask a recording a question; an audio-language model answers",
+        description="An audio-language model hears FILE (and reads its transcript, if the "
+                    "library has one) and answers the question; the answer is kept in the "
+                    "library. Ctrl+C stops the answer where it is.")
+    ak.add_argument("file", metavar="FILE")
+    ak.add_argument("--question", required=True, help='e.g. "What is happening here?"')
+    ak.add_argument("--model", default=None,
+                    help="an ask model (default: the largest installed one that fits)")
+    ak.add_argument("--precision", default=None, help="bfloat16, float32 or int8")
+    ak.add_argument("--fallback", action="store_true",
+                    help="if the model cannot run, use the largest one that fits")
+    ak.add_argument("--no-transcript", action="store_true",
+                    help="do not give the model the recording's transcript")
+    ak.add_argument("--max-tokens", type=int, default=512, help="longest answer (default 512)")
+    ak.add_argument("--json", action="store_true")
+    ak.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
     se = commands.add_parser("search", help="find words in every transcript of the library")
     se.add_argument("query", nargs="+", metavar="QUERY",
                     help='words that must all occur; FTS5 syntax works too: \'"a phrase"\', '
@@ -183,6 +201,10 @@ def run_command(args: argparse.Namespace, limit: int) -> int:
         from grym_desktop.cli_compare import compare_command
 
         return compare_command(args, limit)
+    if args.command == "ask":
+        from grym_desktop.cli_ask import ask_command
+
+        return ask_command(args, limit)
     return transcribe_command(args, limit)
 
 

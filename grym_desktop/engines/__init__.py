@@ -30,6 +30,10 @@ def load_engine(engine: str, model_dir: Path, precision: str, options: dict[str,
             from grym_desktop.engines.xvector_engine import WavLMXVectorEngine
 
             return WavLMXVectorEngine(model_dir, precision)
+        from grym_desktop.engines.audio_lm_engine import ARCHITECTURES, AudioLMEngine
+
+        if any(a in ARCHITECTURES for a in architectures):
+            return AudioLMEngine(model_dir, precision)
         return load_transformers(model_dir, precision, **options)
     if engine == "ge2e":
         from grym_desktop.engines.speaker_engine import GE2EEngine

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -17,11 +18,18 @@ from multiprocessing.connection import Connection
 import numpy as np
 import psutil
 
-from grym_desktop.audio.decode import probe
+from grym_desktop.audio.decode import SAMPLE_RATE, open_reader, probe
 from grym_desktop.audio.scan import AudioScan, read_spans, scan_audio
 from grym_desktop.audio.speech_filter import SpeechFilter, only_new_words
 from grym_desktop.engines.engine import Engine
-from grym_desktop.errors import GrymError, ModelMissingError, ProtocolError
+from grym_desktop.errors import (
+    CorruptAudioError,
+    GrymError,
+    InputError,
+    ModelMissingError,
+    ProtocolError,
+    ZeroLengthAudioError,
+)
 from grym_desktop.host import live, protocol
 from grym_desktop.memory.heap import trim_heap
 from grym_desktop.options import DecodeOptions
@@ -48,6 +56,7 @@ class Host:
         self.model_id: str | None = None
         self.precision: str | None = None
         self.ballast: list[bytearray] = []
+        self.stop = threading.Event()  # set by SIGUSR1 (host_main): ends an ask's generation
 
     def status(self, _request_id: int, _args: dict) -> dict:
         return {
@@ -188,6 +197,32 @@ class Host:
         vectors = np.asarray(engine.embed_text(texts), dtype=np.float32)
         return {"vectors": np.ascontiguousarray(vectors)}
 
+    def ask(self, request_id: int, args: dict) -> dict:
+        """Answer args["question"] about the recording args["path"] (its start..end seconds)
+        with the loaded audio language model, sending the answer's text as "token" events as
+        it is made. SIGUSR1 stops the generation: the answer so far comes back, stopped=True.
+
+        args: path, question, context (transcript text or None), max_new_tokens, start, end
+        (seconds or None). Returns the engine's answer, parts, tokens, prompt_tokens, stopped,
+        seconds, window_seconds and note, with the audio's start and duration.
+        """
+        engine = self._engine()
+        if not hasattr(engine, "ask"):
+            raise GrymError(f"The model {self.model_id} cannot answer questions about audio; "
+                            "that needs an audio language model such as granite-speech-3.3-2b.")
+        self.stop.clear()
+        request = protocol.check_ask(args)
+        samples = read_clip(request["path"], request["start"], request["end"])
+        duration = len(samples) / SAMPLE_RATE
+        result = engine.ask(
+            samples, request["question"], request["context"], request["max_new_tokens"],
+            on_token=lambda text: self.conn.send(protocol.token(request_id, text)),
+            should_stop=self.stop.is_set, offset=request["start"],
+        )
+        del samples
+        trim_heap()  # the prompt pass's activations and the cache, handed back
+        return {**result, "start": request["start"], "duration": duration}
+
     def allocate(self, _request_id: int, args: dict) -> dict:
         """Test-only: hold args['bytes'] of touched memory, to exercise the watchdog."""
         if os.environ.get(TEST_OPS_ENV) != "1":
@@ -220,6 +255,38 @@ class Host:
 
     def ping(self, _request_id: int, _args: dict) -> dict:
         return {"pid": os.getpid()}
+
+
+def read_clip(path: str, start: float, end: float | None) -> np.ndarray:
+    """16 kHz mono samples of the file from `start` to `end` seconds (its end when None), read
+    with the app's decoder; InputError when that is more than ASK_MAX_SECONDS or nothing."""
+    info, reader = open_reader(path)
+    stop = info.duration if end is None else min(end, info.duration)
+    if start >= info.duration:
+        raise InputError(f"{path} lasts {info.duration:.1f} s: there is no audio from "
+                         f"{start:.1f} s to ask about.")
+    if stop - start > protocol.ASK_MAX_SECONDS + 0.5:
+        raise InputError(f"A question can be asked of at most "
+                         f"{protocol.ASK_MAX_SECONDS / 60:.0f} minutes of audio, and this is "
+                         f"{(stop - start) / 60:.0f} minutes: choose a part of {path}.")
+    wanted = round((stop - start) * SAMPLE_RATE)
+    pieces, have = [], 0
+    chunks = reader(start, SAMPLE_RATE)
+    try:
+        for chunk in chunks:
+            pieces.append(chunk[: wanted - have])
+            have += len(pieces[-1])
+            if have >= wanted:
+                break
+    finally:
+        chunks.close()
+    samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+    if len(samples) == 0:
+        raise ZeroLengthAudioError(f"{path} holds no audio from {start:.1f} s to ask about.")
+    if not np.isfinite(samples).all():
+        raise CorruptAudioError(f"{path} holds samples that are not numbers (NaN or infinite) "
+                                "and cannot be listened to.")
+    return samples
 
 
 def exit_when_orphaned(parent_pid: int, every: float = ORPHAN_CHECK_SECONDS) -> None:
@@ -267,6 +334,8 @@ def host_main(conn: Connection) -> None:
     conn = _Sender(conn)
     threading.Thread(target=conn.beat, daemon=True, name="grym-heartbeat").start()
     host = Host(conn)
+    if hasattr(signal, "SIGUSR1"):  # the parent's Stop: set a flag, never interrupt a reply
+        signal.signal(signal.SIGUSR1, lambda _signum, _frame: host.stop.set())
     conn.send(protocol.ready(os.getpid()))
     while True:
         try:

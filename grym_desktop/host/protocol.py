@@ -2,8 +2,8 @@
 
 A request is {"id", "op", "args"}. The host answers each with exactly one final
 reply ("ok" with a result, or "error" with a type and message) and may send
-"progress" and "segment" events with the same id before it, and an "alive" heartbeat
-every HEARTBEAT_SECONDS while it works.
+"progress", "segment" and "token" events with the same id before it, and an "alive"
+heartbeat every HEARTBEAT_SECONDS while it works.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from grym_desktop.errors import GrymError, InputError, ProtocolError
+from grym_desktop.models.footprint import ASK_ANSWER_TOKENS
 
 OPS = (
     "ping", "status", "load", "unload", "transcribe", "shutdown", "allocate", "live_feed",
-    "live_flush", "embed", "embed_text", "send_raw",
+    "live_flush", "embed", "embed_text", "send_raw", "ask",
 )
 FINAL_KINDS = ("ok", "error")
 HEARTBEAT_SECONDS = 1.0
@@ -27,6 +28,10 @@ MAX_SPANS = 1000  # spans in one embed request
 SPAN_TOLERANCE = 0.05  # seconds a span may end past the audio (rounding of its times)
 MAX_TEXTS = 256  # texts in one embed_text request
 MAX_TEXT_CHARS = 1000
+ASK_MAX_SECONDS = 1800.0  # the audio one ask request may hear (30 minutes)
+ASK_MAX_QUESTION_CHARS = 2000
+ASK_MAX_CONTEXT_CHARS = 200_000  # a transcript of the 30 minutes with times and names
+ASK_MAX_NEW_TOKENS = ASK_ANSWER_TOKENS  # the answer length the memory estimate plans for
 
 
 def ready(pid: int) -> dict[str, Any]:
@@ -54,6 +59,11 @@ def segment(request_id: int, data: dict[str, Any]) -> dict[str, Any]:
     return {"id": request_id, "kind": "segment", "segment": data}
 
 
+def token(request_id: int, text: str) -> dict[str, Any]:
+    """New text of an answer as the model generates it (ask)."""
+    return {"id": request_id, "kind": "token", "text": text}
+
+
 def check_request(message: Any) -> tuple[int, str, dict[str, Any]]:
     """(id, op, args) of a request; ProtocolError for anything else."""
     if not isinstance(message, dict):
@@ -72,6 +82,7 @@ _REPLY_FIELDS = {
     "alive": {},
     "progress": {"fraction": (int, float)},
     "segment": {"segment": dict},
+    "token": {"text": str},
 }
 
 
@@ -145,3 +156,32 @@ def check_vectors(vectors: Any, rows: int, model_id: str) -> np.ndarray:
         raise GrymError(f"The model {model_id} gave no usable embeddings (expected {rows} "
                         f"finite vectors of one dimension).")
     return vectors.astype(np.float32)
+
+
+def check_ask(args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of an ask request with defaults filled in; InputError in one sentence for
+    a missing path or question, a question or context too long, a bad token count or times."""
+    path, question = args.get("path"), args.get("question")
+    context, max_new_tokens = args.get("context"), args.get("max_new_tokens", 256)
+    if not isinstance(path, str) or not path:
+        raise InputError("A question about audio needs the path of the recording.")
+    if not isinstance(question, str) or not question.strip() \
+            or len(question) > ASK_MAX_QUESTION_CHARS:
+        raise InputError(f"The question must be non-empty text of at most "
+                         f"{ASK_MAX_QUESTION_CHARS} characters.")
+    if context is not None and (not isinstance(context, str)
+                                or len(context) > ASK_MAX_CONTEXT_CHARS):
+        raise InputError(f"The context must be text of at most {ASK_MAX_CONTEXT_CHARS} "
+                         "characters.")
+    if type(max_new_tokens) is not int or not 1 <= max_new_tokens <= ASK_MAX_NEW_TOKENS:
+        raise InputError(f"An answer may be 1 to {ASK_MAX_NEW_TOKENS} tokens long.")
+    start, end = args.get("start"), args.get("end")
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value < 0):
+            raise InputError(f"The {name} of the audio to ask about must be seconds >= 0.")
+    if start is not None and end is not None and end <= start:
+        raise InputError("The audio to ask about must end after it starts.")
+    return {"path": path, "question": question.strip(), "context": context or None,
+            "max_new_tokens": max_new_tokens, "start": float(start or 0.0),
+            "end": None if end is None else float(end)}

@@ -17,6 +17,9 @@ class Estimate:
     params: int
     weights_bytes: int
     working_bytes: int
+    # Of the working memory: an audio-language model's key/value cache for this many tokens.
+    cache_bytes: int = 0
+    cache_tokens: int = 0
 
     @property
     def total_bytes(self) -> int:

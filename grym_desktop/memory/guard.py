@@ -48,6 +48,11 @@ def refusal_message(
         f"{head}it needs about {size(estimate.total_bytes)} but the budget is "
         f"{size(state.budget)} ({why})"
     )
+    if estimate.cache_bytes:
+        message += (f"; that is {size(estimate.weights_bytes)} of weights, "
+                     f"{size(estimate.cache_bytes)} of key/value cache for "
+                     f"{estimate.cache_tokens:,} tokens and "
+                     f"{size(estimate.working_bytes - estimate.cache_bytes)} to run them")
     if alternatives:
         fits = [a for a in alternatives if a.total_bytes <= state.budget]
         named = " or ".join(

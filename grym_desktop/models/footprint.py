@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+from importlib import resources
 from pathlib import Path
 
 from grym_desktop.errors import ModelMissingError
@@ -48,8 +49,20 @@ def estimate_from_catalog(spec: ModelSpec, precision: str) -> Estimate:
         weights = sum(f.display_size for f in spec.files
                       if f.path.endswith((".safetensors", ".bin")))
         params = weights // stored
+    config = shipped_config(spec.id)
+    if config is not None:  # an audio-language model: its real configuration sizes the cache
+        return _audio_lm_estimate(spec.id, precision, params, params * per_value, config)
     return Estimate(spec.id, precision, params, params * per_value,
                     spec.working_bytes.get(precision, 0))
+
+
+def shipped_config(model_id: str) -> dict | None:
+    """The real config.json of an audio-language model, shipped in resources/audio_lm/ so its
+    key/value cache is sized before the weights are downloaded; None for other models."""
+    path = resources.files("grym_desktop.resources").joinpath("audio_lm", f"{model_id}.json")
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text())
 
 
 # The transformers engine: torch and transformers themselves, and what their kernels keep after
@@ -124,6 +137,8 @@ def estimate_transformers(
             "is_encoder_decoder"):
         weights += tied
     kind = config.get("model_type")
+    if kind in AUDIO_LM_TYPES:
+        return _audio_lm_estimate(model_id, precision, params, weights, config)
     if kind == "clap":
         working = CLAP_RUNTIME_BYTES + _clap_activation_bytes(config, precision)
     elif "WavLMForXVector" in (config.get("architectures") or []):
@@ -195,3 +210,73 @@ def _xvector_activation_bytes(config: dict, precision: str) -> int:
     frames = samples // math.prod(strides)
     buckets = 40 * frames**2
     return first + buckets + 3 * config["num_attention_heads"] * frames**2 * size
+
+
+# Audio-language models (the `ask` capability): what one question plans for. The prompt holds
+# the question and the transcript given as context (cut to fit); the audio is heard in parts of
+# ASK_WINDOW_SECONDS; the answer is at most ASK_ANSWER_TOKENS long.
+AUDIO_LM_TYPES = ("qwen2_audio", "voxtral", "granite_speech")
+# torch and transformers in the host with an audio-language model's classes (measured: a fresh
+# host grows 349-353 MiB loading a tiny random-weight model of each, torch 2.13 CPU,
+# transformers 5.24, with the libraries long in the page cache; more right after install).
+AUDIO_LM_RUNTIME_BYTES = 380 * 2**20
+ASK_PROMPT_TOKENS = 1024
+ASK_ANSWER_TOKENS = 512
+ASK_WINDOW_SECONDS = 30.0
+
+
+def _audio_lm_estimate(model_id: str, precision: str, params: int, weights: int,
+                       config: dict) -> Estimate:
+    """Weights, plus torch and transformers, the audio encoder's activations for one part and
+    the language model's key/value cache for the planned prompt, audio tokens and answer."""
+    tokens = ASK_PROMPT_TOKENS + audio_tokens(config) + ASK_ANSWER_TOKENS
+    cache = kv_cache_bytes(config, tokens, precision)
+    working = AUDIO_LM_RUNTIME_BYTES + _audio_encoder_bytes(config, precision) + cache
+    return Estimate(model_id, precision, params, weights, working, cache, tokens)
+
+
+def audio_tokens(config: dict) -> int:
+    """Audio tokens the language model reads for one ASK_WINDOW_SECONDS part.
+
+    Qwen2-Audio: the Whisper-style encoder's 1500 frames per 30 s pooled by 2. Voxtral: the
+    same frames, four stacked per token. Granite Speech: 100 mel frames a second stacked in
+    pairs, then the projector's window_size frames become window_size / downsample_rate
+    tokens.
+    """
+    kind = config["model_type"]
+    audio = config.get("audio_config") or config.get("encoder_config") or {}
+    if kind == "qwen2_audio":
+        return audio.get("max_source_positions", 1500) // 2
+    if kind == "voxtral":
+        return audio.get("max_source_positions", 1500) // 4
+    frames = int(ASK_WINDOW_SECONDS * 100) // 2
+    window = config.get("window_size", 15)
+    return math.ceil(frames / window) * (window // config.get("downsample_rate", 5))
+
+
+def kv_cache_bytes(config: dict, tokens: int, precision: str) -> int:
+    """Keys and values of every layer of the language model for `tokens` tokens."""
+    text = config.get("text_config") or {}
+    heads = text.get("num_attention_heads", 32)
+    head_dim = text.get("head_dim") or text.get("hidden_size", 4096) // heads
+    kv_heads = text.get("num_key_value_heads") or heads
+    size = _FLOAT_SIZE[precision] if precision != "int8" else 4
+    return 2 * text.get("num_hidden_layers", 32) * kv_heads * head_dim * tokens * size
+
+
+def _audio_encoder_bytes(config: dict, precision: str) -> int:
+    """One part through the audio encoder: Whisper-style encoders (Qwen2-Audio, Voxtral) hold
+    one layer's attention scores over 1500 frames twice; Granite's Conformer attends within
+    blocks of context_size frames. Both also keep a few layers' hidden states."""
+    size = _FLOAT_SIZE[precision]
+    audio = config.get("audio_config") or config.get("encoder_config") or {}
+    if config["model_type"] in ("qwen2_audio", "voxtral"):
+        frames = audio.get("max_source_positions", 1500)
+        heads = audio.get("encoder_attention_heads") or audio.get("num_attention_heads") or 20
+        width = audio.get("d_model") or audio.get("hidden_size") or 1280
+        return 2 * heads * frames**2 * size + 8 * frames * width * size
+    frames = int(ASK_WINDOW_SECONDS * 100) // 2
+    context = audio.get("context_size", 200)
+    heads = audio.get("num_heads", 8)
+    width = audio.get("hidden_dim", 1024)
+    return 2 * heads * frames * context * size + 8 * frames * width * size

@@ -146,6 +146,8 @@ class Orchestrator:
         self._cancelled = False
         self._running: TranscribeTask | None = None
         self._features: FeatureStore | None = None
+        self.asking = False  # an answer is being generated in the host (orchestrator/ask.py)
+        self.stop_asked = False  # and the user asked to stop it
 
     # -- queue -----------------------------------------------------------------------------
 

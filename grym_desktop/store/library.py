@@ -5,7 +5,9 @@ being decoded; rows a killed app left "running" become "incomplete" at the next 
 Edits keep the model's original segments, unsaved edits live on as drafts, and every
 segment is in a full-text (FTS5) index. Segments and words may carry who spoke them, and a
 transcript its speaker list (schema version 5). Model comparisons keep each model's result
-per file as it finishes, so a stopped comparison resumes (schema version 6).
+per file as it finishes, so a stopped comparison resumes (schema version 6). Answers of an
+audio-language model about a recording are kept beside its transcript and searchable
+(schema version 7).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from grym_desktop.transcript import (
     speaker_name,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _BASE_VERSION = 4  # what _SCHEMA makes; MIGRATIONS take a new library on from there
 STATUSES = ("running", "complete", "incomplete", "failed", "cancelled")
 COMPARISON_STATUSES = ("running", "complete", "stopped")
@@ -190,6 +192,37 @@ CREATE TABLE comparison_runs (
     PRIMARY KEY (comparison_id, side, file_index)
 );
 PRAGMA user_version = 6;
+COMMIT;
+""",
+    # Answers an audio-language model gave about a recording (orchestrator/ask.py), beside its
+    # transcript when there is one, with their own full-text index.
+    6: """
+BEGIN;
+CREATE TABLE answers (
+    id INTEGER PRIMARY KEY,
+    transcript_id INTEGER REFERENCES transcripts(id) ON DELETE SET NULL,
+    file TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    model TEXT NOT NULL,
+    precision TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX answers_file ON answers(file);
+CREATE VIRTUAL TABLE answers_fts USING fts5(
+    question, answer, content='answers', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER answers_fts_insert AFTER INSERT ON answers BEGIN
+    INSERT INTO answers_fts (rowid, question, answer)
+        VALUES (new.id, new.question, new.answer);
+END;
+CREATE TRIGGER answers_fts_delete AFTER DELETE ON answers BEGIN
+    INSERT INTO answers_fts (answers_fts, rowid, question, answer)
+        VALUES ('delete', old.id, old.question, old.answer);
+END;
+PRAGMA user_version = 7;
 COMMIT;
 """,
 }
@@ -348,6 +381,21 @@ def _collector_paused() -> Iterator[None]:
 def _preview(texts: list[str]) -> str:
     text = " ".join(t.strip() for t in texts if t.strip())
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
+@dataclass
+class AnswerRecord:
+    """An answer an audio-language model gave about a recording, as the library keeps it."""
+
+    id: int
+    transcript_id: int | None
+    file: str
+    created_at: str
+    model: str
+    precision: str
+    question: str
+    answer: str
+    details: dict  # parts, note, stopped, tokens, timings and memory
 
 
 @dataclass
@@ -851,6 +899,42 @@ class Library(PrivateDatabase):
                 " AND status != 'complete' ORDER BY id DESC LIMIT 1",
                 (a, b, json.dumps(files))).fetchone()
         return row[0] if row else None
+
+    # -- answers about recordings ----------------------------------------------------------
+
+    def save_answer(self, file: str, model: str, precision: str, question: str, answer: str,
+                    details: dict, transcript_id: int | None = None) -> int:
+        """Keep an answer about a recording (beside its transcript, if given); its id."""
+        created = datetime.now().astimezone().isoformat(timespec="seconds")
+        with self._guard("save to"):
+            return self._conn.execute(
+                "INSERT INTO answers (transcript_id, file, created_at, model, precision,"
+                " question, answer, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (transcript_id, str(file), created, model, precision, question, answer,
+                 json.dumps(details))).lastrowid
+
+    def answers_for_file(self, file: str) -> list[AnswerRecord]:
+        """Every answer kept about this recording, the newest first."""
+        return self._answers("WHERE file = ? ORDER BY id DESC", (str(file),))
+
+    def search_answers(self, query: str, limit: int = 20) -> list[AnswerRecord]:
+        """Answers whose question or answer match the query (the same syntax as search)."""
+        if not query.strip():
+            raise SearchQueryError("The search is empty; type a word to search for.")
+        try:
+            return self._answers(
+                "WHERE id IN (SELECT rowid FROM answers_fts WHERE answers_fts MATCH ?"
+                " ORDER BY rank LIMIT ?) ORDER BY id DESC", (fts_query(query), int(limit)))
+        except sqlite3.OperationalError as exc:
+            raise SearchQueryError(f"The search ‘{query}’ cannot be read "
+                                   f"({_query_problem(exc)}).") from exc
+
+    def _answers(self, where: str, args: tuple) -> list[AnswerRecord]:
+        with self._guard("read"):
+            rows = self._conn.execute(
+                "SELECT id, transcript_id, file, created_at, model, precision, question, answer,"
+                f" details FROM answers {where}", args).fetchall()
+        return [AnswerRecord(*row[:8], json.loads(row[8])) for row in rows]
 
     @property
     def closed(self) -> bool:

@@ -48,6 +48,8 @@ from grym_desktop.orchestrator.speakers import is_unnamed, name_speaker
 from grym_desktop.settings import Settings, fallback_chain, load_settings, save_settings
 from grym_desktop.store.library import Library
 from grym_desktop.transcript import Fallback, Segment, Transcript, clock
+from grym_desktop.ui.ask_panel import AskPanel
+from grym_desktop.ui.ask_runner import AskRunner
 from grym_desktop.ui.compare_runner import CompareRunner
 from grym_desktop.ui.compare_window import CompareWindow
 from grym_desktop.ui.drop_zone import MEDIA_FILTER, DropZone, local_paths
@@ -79,7 +81,7 @@ STATUS_COLOURS = {
 }
 
 
-LAYOUT_VERSION = 2  # of the saved panel layout; raise it when the panels change
+LAYOUT_VERSION = 3  # of the saved panel layout; raise it when the panels change
 QUEUE_STRIP_ROWS = 3
 PANEL_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -176,6 +178,16 @@ class MainWindow(QMainWindow):
         self.features_panel.seek_requested.connect(self.play_from)
         self.features_panel.open_requested.connect(self.open_recording)
         self.transcript_view.segment_selected.connect(self.features_panel.show_span)
+        # Questions about the shown recording, answered by an audio-language model.
+        self.ask_panel = AskPanel()
+        self.ask_dock = QDockWidget("Ask", self)
+        self.ask_dock.setObjectName("ask")
+        self.ask_dock.setWidget(self.ask_panel)
+        self.ask_dock.setFeatures(PANEL_FEATURES)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.ask_dock)
+        self.ask_dock.hide()
+        self.ask_runner = AskRunner(self.ask_panel, w, self.library)
+        self.ask_panel.seek_requested.connect(self.play_from)
         self._build_menus()
         self._restore_settings()
         self.live_panel.saved.connect(lambda _transcript: self.refresh_history())
@@ -431,6 +443,10 @@ class MainWindow(QMainWindow):
         features.setShortcut(QKeySequence("Ctrl+Shift+E"))
         features.triggered.connect(self._features_opened)
         view_menu.addAction(features)
+        ask = self.ask_dock.toggleViewAction()
+        ask.setText("&Ask the recording")
+        ask.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        view_menu.addAction(ask)
         models_menu = bar.addMenu("&Models")
         self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
         self._action(models_menu, "&Fallback models…", self.edit_fallback_chain)
@@ -819,6 +835,7 @@ class MainWindow(QMainWindow):
         self.show_fallback(transcript.fallback, transcript.warnings)
         if self.features_dock.isVisible():
             self._show_features()
+        self.ask_runner.show_recording(transcript, Path(transcript.file).name)
         if audio_now:
             self._load_audio(transcript.file)
         else:

@@ -126,7 +126,7 @@ def test_models_list_text_names_estimate_and_budget(capsys):
     code, out, _ = run_cli(capsys, "--memory-limit", "8GiB", "models", "list",
                            "qwen2-audio-7b-instruct")
     assert code == 0
-    assert "does not fit: needs 17.1 GiB in bfloat16, budget" in out
+    assert "does not fit: needs 17.3 GiB in bfloat16, budget" in out
 
 
 def test_unknown_model_and_missing_id_are_clear_errors(capsys):

@@ -80,7 +80,7 @@ def test_library_without_path_is_created_in_grym_data_dir(tmp_path, monkeypatch)
 
 def test_schema_is_versioned_wal_with_foreign_keys(lib):
     with sqlite3.connect(lib.path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 7
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         columns = [r[1] for r in raw.execute("PRAGMA table_info(segments)")]
         assert columns == ["id", "transcript_id", "idx", "start", "end", "text", "words",
@@ -337,9 +337,10 @@ def test_full_disk_is_a_clear_error_and_keeps_saved_segments(tmp_path):
     folder = tmp_path / "small-disk"
     folder.mkdir()
     path = folder / "library.sqlite3"
-    # 512k: each streamed segment also writes its search-index pages (about 30 KiB of WAL).
+    # 640k: the schema, then each streamed segment also writes its search-index pages (about
+    # 30 KiB of WAL).
     result = _in_mount_namespace(
-        f"mount -t tmpfs -o size=512k tmpfs '{folder}'", _FILL_DISK, str(path)
+        f"mount -t tmpfs -o size=640k tmpfs '{folder}'", _FILL_DISK, str(path)
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -437,7 +438,8 @@ def test_a_version_2_library_gains_names_and_stars_and_keeps_its_transcripts(tmp
     transcript_id = library.begin_transcript("talk.wav", "m", "ctranslate2", "int8", 1.0)
     library.close()
     with sqlite3.connect(path) as db:  # back to version 2, as an older app left it
-        db.executescript("DROP TABLE comparison_runs; DROP TABLE comparisons;"
+        db.executescript("DROP TABLE answers_fts; DROP TABLE answers;"
+                         "DROP TABLE comparison_runs; DROP TABLE comparisons;"
                          "DROP TRIGGER segments_fts_insert; DROP TRIGGER segments_fts_delete;"
                          "DROP TRIGGER segments_fts_update; DROP TABLE segments_fts;"
                          "DROP TABLE drafts;"
@@ -464,7 +466,7 @@ def test_a_version_2_library_gains_names_and_stars_and_keeps_its_transcripts(tmp
     finally:
         library.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 7
 
 
 def test_a_name_too_long_or_an_unknown_transcript_is_a_clear_error(lib):

@@ -316,7 +316,7 @@ def test_a_version_3_library_is_migrated_and_its_transcripts_indexed(tmp_path):
     finally:
         lib.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         kept = db.execute("SELECT id, text FROM segments WHERE transcript_id = 2 ORDER BY id")
         assert kept.fetchall() == [r for r in old_rowids if r[1] in {s.text for s in LECTURE}]
         fks = db.execute("PRAGMA foreign_key_list(segments)").fetchall()
@@ -481,13 +481,14 @@ def test_a_version_4_library_gains_speakers_and_keeps_everything(tmp_path):
     finally:
         lib.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         kept = db.execute("SELECT id, transcript_id, idx, text, words FROM segments"
                           " WHERE transcript_id = 1 ORDER BY id").fetchall()
         assert kept == [r for r in before if r[1] == 1]
         triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type ="
                                              " 'trigger'")}
-        assert triggers == {"segments_fts_insert", "segments_fts_delete", "segments_fts_update"}
+        assert triggers == {"segments_fts_insert", "segments_fts_delete", "segments_fts_update",
+                            "answers_fts_insert", "answers_fts_delete"}
     _index_matches_segments(path)
 
 
