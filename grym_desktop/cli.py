@@ -497,15 +497,18 @@ def search_command(args: argparse.Namespace) -> int:
     library = Library()
     try:
         hits = library.search(" ".join(args.query), limit=args.limit)
+        answers = library.search_answers(" ".join(args.query), limit=args.limit)
     finally:
         library.close()
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False))
         return 0
-    if not hits:
+    if not hits and not answers:
         print("No matches.", file=sys.stderr)
     for h in hits:
         print(f"{h.name}  {clock(h.start)}–{clock(h.end)}  {h.snippet}")
+    for a in answers:  # what audio-language models answered about recordings
+        print(f"{Path(a.file).name}  asked “{a.question}”  {a.model}: {a.answer[:200]}")
     return 0
 
 

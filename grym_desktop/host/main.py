@@ -56,7 +56,9 @@ class Host:
         self.model_id: str | None = None
         self.precision: str | None = None
         self.ballast: list[bytearray] = []
-        self.stop = threading.Event()  # set by SIGUSR1 (host_main): ends an ask's generation
+        # Set by SIGUSR1 (host_main): ends an ask's generation. A plain flag, not an Event: a
+        # handler that takes a lock deadlocks when a second signal lands inside the first.
+        self.stop_requested = False
 
     def status(self, _request_id: int, _args: dict) -> dict:
         return {
@@ -210,14 +212,14 @@ class Host:
         if not hasattr(engine, "ask"):
             raise GrymError(f"The model {self.model_id} cannot answer questions about audio; "
                             "that needs an audio language model such as granite-speech-3.3-2b.")
-        self.stop.clear()
+        self.stop_requested = False
         request = protocol.check_ask(args)
         samples = read_clip(request["path"], request["start"], request["end"])
         duration = len(samples) / SAMPLE_RATE
         result = engine.ask(
             samples, request["question"], request["context"], request["max_new_tokens"],
             on_token=lambda text: self.conn.send(protocol.token(request_id, text)),
-            should_stop=self.stop.is_set, offset=request["start"],
+            should_stop=lambda: self.stop_requested, offset=request["start"],
         )
         del samples
         trim_heap()  # the prompt pass's activations and the cache, handed back
@@ -335,7 +337,8 @@ def host_main(conn: Connection) -> None:
     threading.Thread(target=conn.beat, daemon=True, name="grym-heartbeat").start()
     host = Host(conn)
     if hasattr(signal, "SIGUSR1"):  # the parent's Stop: set a flag, never interrupt a reply
-        signal.signal(signal.SIGUSR1, lambda _signum, _frame: host.stop.set())
+        signal.signal(signal.SIGUSR1,
+                      lambda _signum, _frame: setattr(host, "stop_requested", True))
     conn.send(protocol.ready(os.getpid()))
     while True:
         try:

@@ -103,7 +103,8 @@ def test_a_tiny_model_streams_stops_unloads_and_its_estimate_holds(kind, clip, t
             tokens.append(text)
             if len(tokens) == 3:
                 stopped_at.append(time.monotonic())
-                threading.Thread(target=stop_answer, args=(orchestrator,)).start()
+                # twice, as a hurried user does: the host must not lock up on the second
+                threading.Thread(target=lambda: [stop_answer(orchestrator) for _ in "ab"]).start()
 
         tokens.clear()
         second = ask(orchestrator, clip, "Summarise this recording.", model_id=model,
@@ -142,6 +143,8 @@ def test_the_command_line_falls_back_to_an_installed_model_and_keeps_the_answer(
         assert [a.id for a in library.search_answers("happening")] == [kept.id]
     finally:
         library.close()
+    found = grym("search", "happening")  # the library's search finds the question
+    assert found.returncode == 0 and "asked “What is happening here?”" in found.stdout
 
 
 def test_a_question_uses_the_recordings_transcript_as_context(clip, tmp_path):
