@@ -120,6 +120,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also write one row per file and model as CSV")
     co.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
 
+    ba = commands.add_parser(
+        "batch", help="transcribe many files into a folder; resumable, with parallel hosts",
+        description="Transcribe every audio or video file the SOURCEs name (files, folders, "
+                    "globs, manifests) into --output. A ledger in the output folder makes the "
+                    "same command resume: done files are skipped, failed ones retried.")
+    ba.add_argument("sources", nargs="+", metavar="SOURCE")
+    ba.add_argument("--output", required=True, metavar="DIR")
+    ba.add_argument("--format", choices=("txt", "srt", "vtt", "json"), default="txt")
+    ba.add_argument("--model", default=DEFAULT_MODEL)
+    ba.add_argument("--precision", default=None)
+    ba.add_argument("--workers", default="1", metavar="N|auto",
+                    help="model hosts in parallel (default 1; auto: by budget and cores)")
+    ba.add_argument("--language", default=None)
+    ba.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
+    ba.add_argument("--speakers", default=None, metavar="auto|N|MIN-MAX")
+    ba.add_argument("--json", action="store_true", help="a JSON object per line on stdout")
+    ba.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
+
     ak = commands.add_parser(
         "ask", help="ask a recording a question; an audio-language model answers",
         description="An audio-language model hears FILE (and reads its transcript, if the "
@@ -205,6 +223,10 @@ def run_command(args: argparse.Namespace, limit: int) -> int:
         from grym_desktop.cli_ask import ask_command
 
         return ask_command(args, limit)
+    if args.command == "batch":
+        from grym_desktop.cli_batch import batch_command
+
+        return batch_command(args, limit)
     return transcribe_command(args, limit)
 
 
