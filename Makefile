@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/editor_bench.py
 	$(BIN)/python bench/compare_bench.py
 	cd bench && ../$(BIN)/python ask_bench.py
+	cd bench && ../$(BIN)/python batch_bench.py
 	cd bench && ../$(BIN)/python feature_labels_bench.py
 	$(BIN)/python bench/feature_search_bench.py
 	cd bench && ../$(BIN)/python diarize_bench.py
