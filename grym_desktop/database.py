@@ -112,3 +112,14 @@ class PrivateDatabase:
             self._conn.rollback()
             raise
         self._conn.commit()
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def close(self) -> None:
+        """Close the database once no other thread is using it; later calls raise GrymError."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -21,23 +21,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from clap_fixture import byte_symbols as _byte_symbols
+
 REAL_CONFIGS = Path(__file__).resolve().parents[1] / "resources" / "audio_lm"
 MERGES = ("Ġ t", "h e", "Ġt he", "i n", "a n", "Ġ a", "e r", "o n", "Ġ s", "Ġ w")
 SEED = 0
-
-
-def _byte_symbols() -> list[str]:
-    """GPT-2's byte-level alphabet: one printable character for each of the 256 bytes."""
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
-                 *range(ord("®"), ord("ÿ") + 1)]
-    symbols, extra = [], 0
-    for b in range(256):
-        if b in printable:
-            symbols.append(chr(b))
-        else:
-            symbols.append(chr(256 + extra))
-            extra += 1
-    return symbols
 
 
 def _bpe_vocab() -> tuple[dict[str, int], list[tuple[str, str]]]:

@@ -16,7 +16,7 @@ MERGES = ("Ġ d", "o g", "Ġd og", "a r", "Ġ b", "Ġb ar", "k i", "n g")
 PROJECTION_DIM = 32
 
 
-def _byte_symbols() -> list[str]:
+def byte_symbols() -> list[str]:
     """GPT-2's byte-level alphabet: one printable character for each of the 256 bytes."""
     printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
                  *range(ord("®"), ord("ÿ") + 1)]
@@ -34,7 +34,7 @@ def tiny_tokenizer() -> Any:
     """A RoBERTa byte-level BPE tokenizer with every byte and a few merges in its vocabulary."""
     from transformers import RobertaTokenizerFast
 
-    vocab = list(SPECIALS) + _byte_symbols()
+    vocab = list(SPECIALS) + byte_symbols()
     for merge in MERGES:
         vocab.append(merge.replace(" ", ""))
     tokenizer = RobertaTokenizerFast(vocab={t: i for i, t in enumerate(vocab)},

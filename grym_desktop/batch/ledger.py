@@ -224,13 +224,3 @@ class Ledger(PrivateDatabase):
     def _scope(self) -> str:
         return "WHERE id IN (SELECT id FROM temp.planned)" if self._planned else ""
 
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def close(self) -> None:
-        """Close the ledger once no other thread is using it; later calls raise GrymError."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None

@@ -1010,15 +1010,9 @@ class FeatureStore(PrivateDatabase):
                 (int(transcript_id), new, model_id, unit.size, unit.astype("<f4").tobytes(),
                  seconds))
 
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
     def close(self) -> None:
-        """Close the database once no other thread is using it; later calls raise GrymError."""
+        """Close the database and drop the search caches built from it."""
+        super().close()
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
             self._exact.clear()
             self._indexes.clear()

@@ -936,13 +936,3 @@ class Library(PrivateDatabase):
                 f" details FROM answers {where}", args).fetchall()
         return [AnswerRecord(*row[:8], json.loads(row[8])) for row in rows]
 
-    @property
-    def closed(self) -> bool:
-        return self._conn is None
-
-    def close(self) -> None:
-        """Close the database once no other thread is using it; later calls raise GrymError."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
