@@ -64,9 +64,10 @@ def ask_models() -> list[ModelSpec]:
 
 
 def size_class(spec: ModelSpec) -> Estimate:
-    """The memory a model needs by its real configuration, installed or not: the ranking of
-    the fallback chain (the largest model that fits comes first)."""
-    return estimate_from_catalog(spec, spec.precisions[0])
+    """The least memory a model needs (at its smallest precision) by its real configuration,
+    installed or not: the ranking of the fallback chain (the largest model that fits first)."""
+    return min((estimate_from_catalog(spec, p) for p in spec.precisions),
+               key=lambda e: e.total_bytes)
 
 
 def ask_chain(first: str | None, fallback: bool) -> list[str]:

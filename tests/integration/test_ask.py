@@ -62,7 +62,7 @@ def test_qwen2_audio_7b_is_refused_under_the_default_limit_naming_weights_cache_
     estimate = estimate_for(get_spec("qwen2-audio-7b-instruct"), "bfloat16")
     assert estimate.cache_bytes > 0 and estimate.cache_tokens > 2000
     assert "Refused to load qwen2-audio-7b-instruct (" in message
-    assert "in bfloat16 (17.3 GiB) would not fit either" in message  # its other precision
+    assert "in float32 (34.3 GiB) would not fit either" in message  # its other precision
     assert "of weights" in message and "of key/value cache for" in message
     assert "budget is" in message and len(message.splitlines()) == 1
 
