@@ -30,8 +30,10 @@ def make_archive(folder: Path) -> Path:
             target = folder / f"set{copy}" / f"group{i % 4}" / f"{clip.stem}.wav"
             target.parent.mkdir(parents=True, exist_ok=True)
             pad = ["pad", "0", "0.1"] if copy else []
-            subprocess.run(["sox", str(clip), "-r", "16000", "-c", "1", str(target), *pad],
-                           check=True)
+            raw = (["-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1"]
+                   if clip.suffix == ".raw" else [])  # headerless PCM: say what it holds
+            subprocess.run(["sox", *raw, str(clip), "-r", "16000", "-c", "1", str(target),
+                            *pad], check=True)
     return folder
 
 

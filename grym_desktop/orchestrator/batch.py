@@ -58,6 +58,11 @@ class WorkerPlan:
     reason: str  # why this many, in one sentence
     limit_each: int  # each worker's share of the memory limit
 
+    @property
+    def threads_each(self) -> int:
+        """Each worker's engine threads: the cores shared out, so hosts do not fight."""
+        return max(1, (os.cpu_count() or 1) // self.count)
+
 
 @dataclass
 class BatchProgress:
@@ -215,7 +220,7 @@ def _run_workers(request: BatchRequest, ledger: Ledger, todo: list[Entry],
                 time.monotonic() - started, str(entry.path), status, error))
 
     def worker(name: str) -> None:
-        orchestrator = Orchestrator(plan.limit_each)
+        orchestrator = Orchestrator(plan.limit_each, cpu_threads=plan.threads_each)
         try:
             while True:
                 try:

@@ -129,8 +129,10 @@ class Orchestrator:
         library: Library | None = None,
         on_event: Callable[[ev.Event], None] | None = None,
         settings: Settings | None = None,
+        cpu_threads: int = 0,
     ):
         self.limit_bytes = limit_bytes
+        self.cpu_threads = cpu_threads  # for the engine's own threads; 0: the engine's default
         self.library = library
         self.on_event = on_event or (lambda _event: None)
         self.settings = settings or load_settings()
@@ -401,7 +403,8 @@ class Orchestrator:
         result = self.call(
             "load",
             {"engine": spec.engine, "model_id": spec.id, "model_dir": str(model_dir),
-             "precision": the_plan.precision},
+             "precision": the_plan.precision,
+             "options": {"cpu_threads": self.cpu_threads} if self.cpu_threads else {}},
             timeout=300,
         )
         self._loaded, self._loaded_engine = (spec.id, the_plan.precision), spec.engine
