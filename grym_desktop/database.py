@@ -55,6 +55,17 @@ class PrivateDatabase:
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
 
+    def _open_or_close(self) -> None:
+        """Open the file (the subclass's _open), closing it again if that fails."""
+        try:
+            self._open()
+        except GrymError:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        raise NotImplementedError
+
     def _connect(self) -> None:
         """Create the folder (0700) and the file (0600), and connect in autocommit (each
         statement outside an explicit BEGIN is its own durable transaction) with foreign keys

@@ -110,11 +110,7 @@ class Ledger(PrivateDatabase):
         super().__init__(ledger_path(output_dir))
         self.output_dir = Path(output_dir)
         self._planned = False  # summary() and failures() cover the last plan once there is one
-        try:
-            self._open()
-        except GrymError:
-            self.close()
-            raise
+        self._open_or_close()
 
     def _open(self) -> None:
         with self._guard("open"):

@@ -299,11 +299,7 @@ class FeatureStore(PrivateDatabase):
         self._indexes: dict[str, ann.VectorIndex] = {}
         self._baselines: dict[str, tuple[int, float]] = {}  # model -> (generation, mean cosine)
         self._store_id = ""
-        try:
-            self._open()
-        except GrymError:
-            self.close()
-            raise
+        self._open_or_close()
 
     def _open(self) -> None:
         with self._guard("open"):

@@ -18,9 +18,8 @@ from typing import Any
 from grym_desktop.audio.decode import probe
 from grym_desktop.errors import GrymError, MemoryRefusedError, ModelMissingError, UsageError
 from grym_desktop.memory.estimate import Estimate
-from grym_desktop.memory.limits import format_size
 from grym_desktop.models.catalog import ModelSpec, get_spec, load_catalog
-from grym_desktop.models.footprint import ASK_ANSWER_TOKENS, estimate_for, estimate_from_catalog
+from grym_desktop.models.footprint import ASK_ANSWER_TOKENS, estimate_from_catalog
 from grym_desktop.orchestrator.runner import Orchestrator
 from grym_desktop.transcript import Transcript, clock
 
@@ -28,8 +27,6 @@ from grym_desktop.transcript import Transcript, clock
 # own stretch and cuts them to the prompt the estimate planned for (ASK_PROMPT_TOKENS).
 CONTEXT_CHARS = 200_000
 MAX_QUESTION_CHARS = 2000
-EXAMPLE_QUESTIONS = ("What is happening here?", "Summarise this recording.", "Is there music?",
-                     "What did they decide?")
 
 
 @dataclass
@@ -206,11 +203,3 @@ def _nothing_runs(tried: list[tuple[str, GrymError]]) -> GrymError:
         f"The largest audio-language model that fits, {missing[0]}, is not installed: run "
         f"`grym-desktop models download {missing[0]}` or add its folder with `grym-desktop "
         f"models add FOLDER`.{before}")
-
-
-def describe_estimate(spec: ModelSpec, precision: str) -> str:
-    """'17.4 GiB in bfloat16 (15.6 GiB of weights, 1.1 GiB of key/value cache)'."""
-    e = estimate_for(spec, precision)
-    cache = f", {format_size(e.cache_bytes)} of key/value cache" if e.cache_bytes else ""
-    return (f"{format_size(e.total_bytes)} in {precision} ({format_size(e.weights_bytes)} of "
-            f"weights{cache})")

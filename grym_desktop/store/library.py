@@ -420,11 +420,7 @@ class Library(PrivateDatabase):
 
     def __init__(self, path: Path | None = None):
         super().__init__(path if path is not None else default_library_path())
-        try:
-            self._open()
-        except GrymError:
-            self.close()
-            raise
+        self._open_or_close()
 
     def _open(self) -> None:
         with self._guard("open"):
