@@ -74,7 +74,8 @@ class Watchdog:
     @property
     def killed(self) -> tuple[int, int, int] | None:
         """(pid, app RSS, watched process's RSS) of the last kill, or None."""
-        return self._killed
+        with self._lock:  # a kill in progress has finished saying why
+            return self._killed
 
     @property
     def limit(self) -> int:
@@ -103,11 +104,13 @@ class Watchdog:
                 self._peak_app = max(self._peak_app, app_rss)
                 if app_rss <= self._limit:
                     continue
+                # Said before the kill: whoever sees the host die must find why.
+                self._killed = (process.pid, app_rss, rss)
                 try:
                     process.kill()  # psutil refuses if the pid now belongs to another process
                 except psutil.NoSuchProcess:
+                    self._killed = None
                     continue
                 self._process = None
-                self._killed = (process.pid, app_rss, rss)
             if self._on_kill is not None:
                 self._on_kill(process.pid, app_rss)
