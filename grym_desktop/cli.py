@@ -130,11 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
     ba.add_argument("--format", choices=("txt", "srt", "vtt", "json"), default="txt")
     ba.add_argument("--model", default=DEFAULT_MODEL)
     ba.add_argument("--precision", default=None)
-    ba.add_argument("--workers", default="1", metavar="N|auto",
-                    help="model hosts in parallel (default 1; auto: by budget and cores)")
+    ba.add_argument("--workers", default=None, metavar="N|auto",
+                    help="model hosts in parallel (default 1; auto: by budget and cores; on "
+                         "a cluster, actors, by default auto)")
     ba.add_argument("--language", default=None)
     ba.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
     ba.add_argument("--speakers", default=None, metavar="auto|N|MIN-MAX")
+    ba.add_argument("--cluster", default=None, metavar="ADDRESS|auto",
+                    help="run on a Ray cluster (auto: the one running here); --workers then "
+                         "counts actors (auto: as many as the nodes' memory and CPUs hold)")
+    ba.add_argument("--cluster-audio", choices=("auto", "path", "copy"), default="auto",
+                    help="on a cluster: send audio by path or copy it through Ray's object "
+                         "store (auto: by path when every node sees the files)")
     ba.add_argument("--json", action="store_true", help="a JSON object per line on stdout")
     ba.add_argument("--memory-limit", dest="memory_limit_sub", default=None)
 

@@ -30,6 +30,7 @@ from grym_desktop.models.footprint import estimate_for
 from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
 from grym_desktop.orchestrator.speakers import SpeakerCount
+from grym_desktop.transcript import Transcript
 
 _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
@@ -50,6 +51,12 @@ class BatchRequest:
         return options_key({"precision": self.precision, "format": self.format,
                             "language": self.options.language, "task": self.options.task,
                             "speakers": None if self.speakers is None else str(self.speakers)})
+
+    def task(self, path: Path | str) -> TranscribeTask:
+        """The orchestrator's task for one file of the batch (no fallback: a batch is one model)."""
+        return TranscribeTask(str(path), model_id=self.model, precision=self.precision,
+                              options=self.options, speakers=self.speakers,
+                              allow_fallback=False)
 
 
 @dataclass
@@ -74,6 +81,9 @@ class BatchProgress:
     file: str | None = None  # the file just finished
     status: str | None = None
     error: str | None = None
+    nodes: int | None = None  # on a cluster: nodes and actors alive
+    actors: int | None = None
+    worker: str | None = None  # who did the file: a local worker, or a node and actor
 
     @property
     def seconds_left(self) -> float | None:
@@ -162,10 +172,110 @@ def output_names(files: list[Path], fmt: str) -> dict[Path, Path]:
             for f, n in names.items()}
 
 
+class LocalWorkers:
+    """N model hosts on this machine, each an orchestrator of its own on a thread."""
+
+    def plan(self, requested: str, request: BatchRequest, limit: int,
+             todo: list[Path]) -> WorkerPlan:
+        return plan_workers(requested, request.model, request.precision, limit,
+                            max(1, len(todo)))
+
+    def run(self, job: BatchJob) -> None:
+        work: queue.Queue[Entry] = queue.Queue()
+        for entry in job.todo:
+            work.put(entry)
+
+        def worker(name: str) -> None:
+            orchestrator = Orchestrator(job.plan.limit_each, cpu_threads=job.plan.threads_each)
+            try:
+                while True:
+                    try:
+                        entry = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    job.begin(entry, name)
+                    began = time.monotonic()
+                    try:
+                        transcript = orchestrator.run(job.request.task(entry.path))
+                    except GrymError as exc:
+                        job.fail(entry, str(exc), type(exc).__name__)
+                        continue
+                    job.finish(entry, transcript, time.monotonic() - began)
+            finally:
+                orchestrator.close()
+
+        threads = [threading.Thread(target=worker, args=(f"worker-{i + 1}",), daemon=True)
+                   for i in range(min(job.plan.count, max(1, len(job.todo))))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+
+@dataclass
+class BatchJob:
+    """One run of a batch as its workers share it: what to do, where results go, and the
+    ledger, summary and progress that every finished file updates (from any thread)."""
+
+    request: BatchRequest
+    ledger: Ledger
+    todo: list[Entry]
+    names: dict[Path, Path]
+    plan: WorkerPlan
+    summary: BatchSummary
+    on_progress: Callable[[BatchProgress], None] | None
+    started: float
+    busy_seconds: float = 0.0
+    nodes: int | None = None  # on a cluster: nodes and actors alive, for the progress
+    actors: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _workers: dict[int, str] = field(default_factory=dict)  # entry id -> who is doing it
+
+    def begin(self, entry: Entry, worker: str) -> None:
+        self.ledger.start(entry.id, worker)
+        with self._lock:
+            self._workers[entry.id] = worker
+
+    def finish(self, entry: Entry, transcript: Transcript, seconds: float) -> None:
+        """Write the file's output whole (write then rename), then record it done."""
+        try:
+            target = write_to(transcript, self.request.format,
+                              self.request.output / self.names[entry.path])
+        except GrymError as exc:
+            self.fail(entry, str(exc), type(exc).__name__)
+            return
+        self.ledger.finish(entry.id, [str(target)], transcript.duration, seconds)
+        with self._lock:
+            self.summary.done += 1
+            self.summary.audio_seconds += transcript.duration
+            self.summary.outputs.append(str(target))
+            self.busy_seconds += seconds
+            self._report(entry, "done", None)
+
+    def fail(self, entry: Entry, sentence: str, kind: str) -> None:
+        self.ledger.fail(entry.id, sentence)
+        with self._lock:
+            self.summary.failed.append((str(entry.path), sentence, kind))
+            self._report(entry, "failed", sentence)
+
+    def _report(self, entry: Entry, status: str, error: str | None) -> None:
+        if self.on_progress is not None:
+            s = self.summary
+            self.on_progress(BatchProgress(
+                s.done + len(s.failed), len(self.todo), s.audio_seconds, self.busy_seconds,
+                time.monotonic() - self.started, str(entry.path), status, error,
+                self.nodes, self.actors, self._workers.get(entry.id)))
+
+
 def run_batch(request: BatchRequest, limit: int, workers: str = "1",
               on_progress: Callable[[BatchProgress], None] | None = None,
-              on_start: Callable[[WorkerPlan, int, int], None] | None = None) -> BatchSummary:
-    """Transcribe every file of the sources into request.output; see the module's docstring."""
+              on_start: Callable[[WorkerPlan, int, int], None] | None = None,
+              pool: LocalWorkers | None = None) -> BatchSummary:
+    """Transcribe every file of the sources into request.output; see the module's docstring.
+
+    pool runs the files: local hosts by default, or a cluster's (orchestrator/cluster.py).
+    """
+    pool = pool if pool is not None else LocalWorkers()
     started = time.monotonic()
     summary = BatchSummary()
     found = find_sources(request.sources)
@@ -184,13 +294,12 @@ def run_batch(request: BatchRequest, limit: int, workers: str = "1",
     try:
         plan = ledger.plan(hashed, request.model, request.key())
         summary.skipped = len(plan.skipped)
-        worker_plan = plan_workers(workers, request.model, request.precision, limit,
-                                   max(1, len(plan.todo)))
+        worker_plan = pool.plan(workers, request, limit, [e.path for e in plan.todo])
         summary.workers = worker_plan
         if on_start is not None:
             on_start(worker_plan, len(plan.todo), len(plan.skipped))
-        _run_workers(request, ledger, plan.todo, names, worker_plan, summary, on_progress,
-                     started)
+        pool.run(BatchJob(request, ledger, plan.todo, names, worker_plan, summary, on_progress,
+                          started))
         for path, shared in plan.duplicates:  # the same content under another name
             entry = ledger.entry(shared.id)
             if entry.status == "done" and entry.outputs and path in names:
@@ -202,60 +311,3 @@ def run_batch(request: BatchRequest, limit: int, workers: str = "1",
         ledger.close()
     summary.wall_seconds = time.monotonic() - started
     return summary
-
-
-def _run_workers(request: BatchRequest, ledger: Ledger, todo: list[Entry],
-                 names: dict[Path, Path], plan: WorkerPlan, summary: BatchSummary,
-                 on_progress: Callable[[BatchProgress], None] | None, started: float) -> None:
-    work: queue.Queue[Entry] = queue.Queue()
-    for entry in todo:
-        work.put(entry)
-    lock = threading.Lock()
-    busy = [0.0]
-
-    def report(entry: Entry, status: str, error: str | None) -> None:
-        if on_progress is not None:
-            on_progress(BatchProgress(
-                summary.done + len(summary.failed), len(todo), summary.audio_seconds, busy[0],
-                time.monotonic() - started, str(entry.path), status, error))
-
-    def worker(name: str) -> None:
-        orchestrator = Orchestrator(plan.limit_each, cpu_threads=plan.threads_each)
-        try:
-            while True:
-                try:
-                    entry = work.get_nowait()
-                except queue.Empty:
-                    return
-                ledger.start(entry.id, name)
-                began = time.monotonic()
-                try:
-                    transcript = orchestrator.run(TranscribeTask(
-                        str(entry.path), model_id=request.model, precision=request.precision,
-                        options=request.options, speakers=request.speakers,
-                        allow_fallback=False))
-                    target = write_to(transcript, request.format,
-                                      request.output / names[entry.path])
-                except GrymError as exc:
-                    ledger.fail(entry.id, str(exc))
-                    with lock:
-                        summary.failed.append((str(entry.path), str(exc), type(exc).__name__))
-                        report(entry, "failed", str(exc))
-                    continue
-                seconds = time.monotonic() - began
-                ledger.finish(entry.id, [str(target)], transcript.duration, seconds)
-                with lock:
-                    summary.done += 1
-                    summary.audio_seconds += transcript.duration
-                    summary.outputs.append(str(target))
-                    busy[0] += seconds
-                    report(entry, "done", None)
-        finally:
-            orchestrator.close()
-
-    threads = [threading.Thread(target=worker, args=(f"worker-{i + 1}",), daemon=True)
-               for i in range(min(plan.count, max(1, len(todo))))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
