@@ -65,6 +65,7 @@ from grym_desktop.ui.player_bar import PlayerBar
 from grym_desktop.ui.settings_dialog import SettingsDialog, transcribe_choices
 from grym_desktop.ui.speakers_bar import SpeakersBar
 from grym_desktop.ui.transcript_editor import TranscriptEditor
+from grym_desktop.ui.watch_folder import WatchDialog, WatchRunner
 from grym_desktop.ui.waveform import WaveformStrip
 from grym_desktop.ui.widgets import (
     ElidedLabel,
@@ -191,6 +192,12 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_settings()
         self.live_panel.saved.connect(lambda _transcript: self.refresh_history())
+        # A watched folder (File ▸ Watch a folder…): its new files are queued here and their
+        # transcripts written to its output folder; a watch on when the window closed resumes.
+        self.watch_runner = WatchRunner(w, self.settings, parent=self)
+        self.watch_runner.message.connect(self.statusBar().showMessage)
+        self.watch_runner.status_changed.connect(self._show_watch_status)
+        self.watch_runner.restore()
 
         self.memory_panel.connect_worker(w)
         self.memory_panel.start(lambda: self.host_pid or None)
@@ -401,7 +408,9 @@ class MainWindow(QMainWindow):
         right = Qt.TextElideMode.ElideRight
         self.model_label = ElidedLabel("Model: none loaded", mode=right)
         self.pressure_label = ElidedLabel("Memory: –", mode=right)
-        for label in (self.model_label, self.pressure_label):
+        self.watch_label = ElidedLabel("", mode=right)  # "Watching FOLDER → OUTPUT"
+        self.watch_label.hide()
+        for label in (self.watch_label, self.model_label, self.pressure_label):
             label.setContentsMargins(10, 0, 10, 0)
             self.statusBar().addPermanentWidget(label)
 
@@ -411,6 +420,10 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&Open files…", self.drop_zone.open_files, QKeySequence.Open)
         self._action(file_menu, "&Export transcript…", self.export_row.choose_file, "Ctrl+E")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Watch a folder…", self.open_watch_dialog)
+        self.stop_watch_action = self._action(file_menu, "S&top watching", self.stop_watching)
+        self.stop_watch_action.setEnabled(False)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         edit_menu = bar.addMenu("&Edit")
@@ -468,6 +481,24 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.set_limit(dialog.limit_bytes))
         dialog.open()
         return dialog
+
+    def open_watch_dialog(self) -> WatchDialog:
+        """File ▸ Watch a folder…: the folder, output folder, format and model; OK watches."""
+        dialog = WatchDialog(self.settings, self.model_box.installed_ids(),
+                             self.model_box.current_model_id(), self)
+        dialog.accepted.connect(lambda: self.watch_runner.start(dialog.choice()))
+        dialog.open()
+        return dialog
+
+    def stop_watching(self) -> None:
+        self.watch_runner.stop()
+        self.statusBar().showMessage("Stopped watching; files already queued still finish.",
+                                     8000)
+
+    def _show_watch_status(self, text: str) -> None:
+        self.watch_label.setText(text)
+        self.watch_label.setVisible(bool(text))
+        self.stop_watch_action.setEnabled(bool(text))
 
     def set_limit(self, limit_bytes: int) -> None:
         """Use a new memory limit now: the guard, the watchdog and the memory chart."""
@@ -629,6 +660,7 @@ class MainWindow(QMainWindow):
         if self.model_manager is not None:
             self.model_manager.close()  # cancels a running download
         self.live_panel.shutdown()  # frees the worker thread a live session holds
+        self.watch_runner.shutdown()  # before the worker: nothing new is queued while it stops
         self.worker.shutdown()
         self.features_panel.close_store()
         self.library.close()

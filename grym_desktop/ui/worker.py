@@ -83,6 +83,7 @@ class ModelWorker(QObject):
     segment_added = Signal(int, object)  # task id, Segment
     task_finished = Signal(object)  # TaskRecord, done, with its transcript
     task_failed = Signal(object)  # TaskRecord, failed, cancelled or refused, with its error
+    task_removed = Signal(int)  # task id, taken out of the queue before it started
     model_loading = Signal(str, str, object)  # model id, precision, estimate bytes
     model_loaded = Signal(str, str, float, object)  # model id, precision, seconds, bytes
     model_unloaded = Signal(str, object, object)  # model id, host RSS before, after
@@ -141,17 +142,18 @@ class ModelWorker(QObject):
     def enqueue(
         self, paths: list[str], model_id: str, override_memory: bool = False,
         options: DecodeOptions | None = None, precision: str | None = None,
-        speakers: SpeakerCount | None = None,
+        speakers: SpeakerCount | None = None, allow_fallback: bool = True,
     ) -> list[int]:
         """Queue one task per path (callable from any thread); returns the task ids.
 
         override_memory: the user confirmed loading a model the guard refused.
+        allow_fallback: False where only this model will do (a watched folder's ledger).
         """
         ids = []
         for path in paths:
             task = TranscribeTask(path=path, model_id=model_id, override_memory=override_memory,
                                   options=options or DecodeOptions(), precision=precision,
-                                  speakers=speakers)
+                                  speakers=speakers, allow_fallback=allow_fallback)
             record = TaskRecord(task)
             with self._lock:
                 self._records[task.id] = record
@@ -194,6 +196,8 @@ class ModelWorker(QObject):
                 removed = self.orchestrator.remove(task_id)
             if removed:
                 del self._records[task_id]
+        if removed:
+            self.task_removed.emit(task_id)
         return removed
 
     def start_live(self, make_source: Callable[[], object], model_id: str | None) -> None:
