@@ -32,7 +32,8 @@ def batch_command(args: argparse.Namespace, limit: int) -> int:
     options = DecodeOptions(language=args.language, task=args.task)
     options.check()
     request = BatchRequest(args.sources, Path(args.output), args.model, args.precision,
-                           args.format, options, SpeakerCount.parse(args.speakers))
+                           args.format, options, SpeakerCount.parse(args.speakers),
+                           args.batched)
     pool = None if args.cluster is None else ClusterWorkers(args.cluster, args.cluster_audio)
     workers = args.workers or ("1" if pool is None else "auto")
     out = sys.stdout

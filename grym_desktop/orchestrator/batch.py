@@ -16,9 +16,10 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from grym_desktop.audio.decode import probe
 from grym_desktop.batch.ledger import Entry, Ledger, options_key
 from grym_desktop.batch.sources import content_hash, find_sources
 from grym_desktop.errors import GrymError, MemoryRefusedError, UsageError, error_class
@@ -32,6 +33,9 @@ from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
 from grym_desktop.orchestrator.speakers import SpeakerCount
 from grym_desktop.transcript import Transcript
 
+# From this length faster-whisper's batched decoding transcribes faster than sequential
+# decoding on a two-core machine (bench/batched_decoding_bench.py, README).
+BATCHED_FROM_SECONDS = 120.0
 _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 
@@ -46,17 +50,30 @@ class BatchRequest:
     format: str = "txt"
     options: DecodeOptions = field(default_factory=DecodeOptions)
     speakers: SpeakerCount | None = None
+    batched: str = "auto"  # faster-whisper's batched decoding: "on", "off", or long files only
 
     def key(self) -> str:
         return options_key({"precision": self.precision, "format": self.format,
                             "language": self.options.language, "task": self.options.task,
-                            "speakers": None if self.speakers is None else str(self.speakers)})
+                            "speakers": None if self.speakers is None else str(self.speakers),
+                            "batched": self.batched})
 
     def task(self, path: Path | str) -> TranscribeTask:
         """The orchestrator's task for one file of the batch (no fallback: a batch is one model)."""
+        options = self.options
+        if self.batched == "on" or (self.batched == "auto" and is_long(path)):
+            options = replace(options, batched=True)
         return TranscribeTask(str(path), model_id=self.model, precision=self.precision,
-                              options=self.options, speakers=self.speakers,
-                              allow_fallback=False)
+                              options=options, speakers=self.speakers, allow_fallback=False)
+
+
+def is_long(path: Path | str) -> bool:
+    """Whether batched decoding pays off for this file (bench/batched_decoding_bench.py); a
+    file that cannot be read is not, and fails with its own sentence when it is decoded."""
+    try:
+        return probe(path).duration >= BATCHED_FROM_SECONDS
+    except GrymError:
+        return False
 
 
 @dataclass

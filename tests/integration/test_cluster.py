@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,30 @@ def test_a_worker_node_killed_mid_job_still_ends_with_every_file_done_once(archi
         ledger.close()
     # The node is back for any test after this one.
     cluster.worker = cluster.add_node(num_cpus=2, memory=int(EACH * 1.5))
+
+
+def test_a_killed_driver_leaves_a_ledger_the_same_command_resumes(archive, cluster, tmp_path):
+    out = tmp_path / "out"
+    first = batch(str(archive), "--output", str(out), "--cluster", cluster.address)
+    finished = []
+    for line in first.stdout:
+        event = json.loads(line)
+        if event["event"] == "file" and event["status"] == "done":
+            finished.append(event["file"])
+            if len(finished) == 3:
+                first.send_signal(signal.SIGKILL)
+                break
+    first.wait(timeout=60)
+    kept = texts(out)
+    assert len(kept) >= 3 and all(kept.values())  # whole outputs only
+
+    second = batch(str(archive), "--output", str(out), "--cluster", cluster.address)
+    rest, err = second.communicate(timeout=600)
+    assert second.returncode == 3, err
+    events = [json.loads(line) for line in rest.splitlines()]
+    start = events[0]
+    assert start["skipped"] >= 3 and start["skipped"] + start["todo"] == GOOD + 1
+    again = [e["file"] for e in events if e["event"] == "file" and e["status"] == "done"]
+    assert len(again) == start["todo"] - 1  # all but the broken file, each once
+    assert not set(again) & set(finished)  # nothing the first run finished is done again
+    assert len(texts(out)) == GOOD and not list(out.rglob("*.tmp"))
