@@ -131,7 +131,7 @@ def _file_facts(paths: list[str]) -> list[tuple[int, int] | None]:
 class _Running:
     actor: object
     entry: object
-    node: str  # the actor's name: "ray node N actor A"
+    name: str  # the actor's: "ray node N actor A"
     began: float
 
 
@@ -239,14 +239,14 @@ class ClusterWorkers:
         try:
             while work or running:
                 while work and idle:
-                    actor, node = idle.pop()
+                    actor, name = idle.pop()
                     entry = work.pop()
-                    job.begin(entry, node)
+                    job.begin(entry, name)
                     audio = None if self.by_path else Path(entry.path).read_bytes()
                     ref = actor.transcribe.remote(job.request, str(entry.path), audio)
-                    running[ref] = _Running(actor, entry, node, time.monotonic())
-                working = [name for _a, name in idle] + [r.node for r in running.values()]
-                job.actors, job.nodes = len(working), len({n.split()[2] for n in working})
+                    running[ref] = _Running(actor, entry, name, time.monotonic())
+                working = [name for _a, name in idle] + [r.name for r in running.values()]
+                job.actors, job.nodes = len(working), len({_node_of(n) for n in working})
                 if not running and not idle and not placing:
                     self._give_up(job, work)
                     return
@@ -271,14 +271,14 @@ class ClusterWorkers:
                         result = ray.get(ref)
                     except RayTaskError as exc:  # our code failed on the node: say it, go on
                         job.fail(run.entry, _task_sentence(run.entry.path, exc), "GrymError")
-                        idle.append((run.actor, run.node))
+                        idle.append((run.actor, run.name))
                         continue
                     except RayError as exc:  # the actor or its node is gone
                         self._lost(job, run, exc, work, lost)
                         ref, actor = start_actor()[::-1]
                         placing[ref] = actor
                         continue
-                    idle.append((run.actor, run.node))
+                    idle.append((run.actor, run.name))
                     if "error" in result:
                         job.fail(run.entry, result["error"], result["kind"])
                     else:
@@ -291,7 +291,7 @@ class ClusterWorkers:
     @staticmethod
     def _lost(job: BatchJob, run: _Running, exc: Exception, work: list, lost: dict) -> None:
         tries = lost[run.entry.id] = lost.get(run.entry.id, 0) + 1
-        log.warning("%s was lost with its %s: %s", run.entry.path, run.node,
+        log.warning("%s was lost with its %s: %s", run.entry.path, run.name,
                     str(exc).splitlines()[0])
         if tries >= LOST_TRIES:
             job.fail(run.entry, f"{run.entry.path} was lost with its node {tries} times, so it "
@@ -308,6 +308,11 @@ class ClusterWorkers:
     def close(self) -> None:
         if ray is not None and ray.is_initialized():
             ray.shutdown()
+
+
+def _node_of(actor_name: str) -> str:
+    """The node part of TranscribeActor.name()."""
+    return actor_name.split(" actor ")[0]
 
 
 def _task_sentence(path: Path, exc: Exception) -> str:
