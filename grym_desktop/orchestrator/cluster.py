@@ -40,8 +40,12 @@ except ImportError:  # the cluster extra is not installed
 
 log = logging.getLogger(__name__)
 
-# A Ray worker process holding an orchestrator, measured (RSS) with Ray 2.60: 145-152 MiB.
+# A Ray worker process holding an orchestrator, measured (RSS) with Ray 2.60: 145-170 MiB.
 ACTOR_BASELINE_BYTES = 160 * 2**20
+# The actor's and its idle host's RSS measured 15-30 % higher in a freshly installed
+# environment than in an old one (the kernel maps freshly cached library pages in larger
+# pieces); without this margin a fresh node's planner chose int8 where others chose float32.
+RSS_MARGIN = 1.3
 # Shares of the limit in use below which the planner keeps the first precision and full
 # windows (memory/state.py: "elevated" from 0.5, "high" from 0.7).
 FIRST_PRECISION_BELOW = 0.5
@@ -67,7 +71,8 @@ def actor_limit(model: str, precision: str | None) -> int:
     chosen = precision or spec.precisions[0]
     used = (estimate_for(spec, chosen).total_bytes + HOST_BASELINE_BYTES
             + ACTOR_BASELINE_BYTES)
-    return math.ceil(used / (FIRST_PRECISION_BELOW if precision is None else FULL_WINDOWS_BELOW))
+    share = FIRST_PRECISION_BELOW if precision is None else FULL_WINDOWS_BELOW
+    return math.ceil(used * RSS_MARGIN / share)
 
 
 def actors_per_node(nodes: list[dict], each: int) -> dict[str, int]:
