@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/compare_bench.py
 	cd bench && ../$(BIN)/python ask_bench.py
 	cd bench && ../$(BIN)/python batch_bench.py
+	$(BIN)/python bench/batched_decoding_bench.py --precisions float32 --minutes 1,5 --batch-sizes 8
 	cd bench && ../$(BIN)/python feature_labels_bench.py
 	$(BIN)/python bench/feature_search_bench.py
 	cd bench && ../$(BIN)/python diarize_bench.py
