@@ -13,11 +13,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -29,6 +27,7 @@ from grym_desktop.errors import GrymError, UsageError
 from grym_desktop.memory.limits import format_size, parse_size
 from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator.speakers import SpeakerCount
+from grym_desktop.ui.widgets import dialog_bottom
 
 # Languages offered first; any other Whisper code can be typed.
 LANGUAGES = ("", "en", "de", "fr", "es", "it", "nl", "pt", "pl", "ru", "ja", "zh")
@@ -137,14 +136,7 @@ class SettingsDialog(QDialog):
         form.addRow("Speakers", self.speakers_box)
         form.addRow("Microphone", self.device_box)
         form.addRow("Export folder", folder_row)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b03a2e;")
-        self.error_label.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.error_label, buttons = dialog_bottom(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)

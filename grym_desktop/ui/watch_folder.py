@@ -22,7 +22,6 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -42,6 +41,7 @@ from grym_desktop.orchestrator.batch import BatchRequest, remove_unfinished_writ
 from grym_desktop.ui.history import first_line
 from grym_desktop.ui.jobs import failure_sentence
 from grym_desktop.ui.settings_dialog import TranscribeChoices, transcribe_choices
+from grym_desktop.ui.widgets import dialog_bottom
 from grym_desktop.ui.worker import ModelWorker, TaskRecord
 
 WORKER_NAME = "window"  # who ran a file, in the ledger (a batch's are worker-1, worker-2...)
@@ -362,14 +362,7 @@ class WatchDialog(QDialog):
         note = QLabel("Files already there are transcribed too, unless this output folder's "
                       "ledger says they are done.")
         note.setWordWrap(True)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b03a2e;")
-        self.error_label.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.error_label, buttons = dialog_bottom(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

@@ -9,6 +9,8 @@ from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -22,6 +24,20 @@ from grym_desktop.errors import GrymError
 from grym_desktop.export.writers import FORMATS, default_name, write_to
 from grym_desktop.models.catalog import DEFAULT_MODEL, transcription_models
 from grym_desktop.transcript import Transcript
+
+
+def dialog_bottom(dialog: QDialog) -> tuple[QLabel, QDialogButtonBox]:
+    """A dialog's error line (red, wrapped, hidden until there is something to say) and its
+    OK and Cancel buttons, wired to accept and reject."""
+    error = QLabel()
+    error.setWordWrap(True)
+    error.setStyleSheet("color: #b03a2e;")
+    error.hide()
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return error, buttons
 
 
 def set_bar_value(bar: QProgressBar, value: int) -> None:
