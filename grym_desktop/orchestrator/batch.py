@@ -33,9 +33,11 @@ from grym_desktop.orchestrator.runner import Orchestrator, TranscribeTask
 from grym_desktop.orchestrator.speakers import SpeakerCount
 from grym_desktop.transcript import Transcript
 
-# From this length faster-whisper's batched decoding transcribes faster than sequential
-# decoding on a two-core machine (bench/batched_decoding_bench.py, README).
-BATCHED_FROM_SECONDS = 120.0
+# `--batched auto` batches files from this length: on two cores batched decoding was 1.2-1.8x
+# as fast from 2 minutes, but dropped whole sentences (+1.3 to +14 points of word error rate)
+# and gave one segment per 30 s, so it is asked for, never the default
+# (bench/batched_decoding_bench.py, README).
+BATCHED_FROM_SECONDS = 300.0
 _TEMPORARY = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 
@@ -50,7 +52,7 @@ class BatchRequest:
     format: str = "txt"
     options: DecodeOptions = field(default_factory=DecodeOptions)
     speakers: SpeakerCount | None = None
-    batched: str = "auto"  # faster-whisper's batched decoding: "on", "off", or long files only
+    batched: str = "off"  # faster-whisper's batched decoding: "on", "off", or "auto" (long files)
 
     def key(self) -> str:
         return options_key({"precision": self.precision, "format": self.format,
