@@ -218,7 +218,15 @@ class ClusterWorkers:
         asks = [facts.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
             node["NodeID"], soft=False)).remote(sample)
             for node in ray.nodes() if node.get("Alive")]
-        seen = ray.get(asks, timeout=120)
+        seen = []
+        for ask in asks:
+            try:
+                seen.append(ray.get(ask, timeout=120))
+            except RayError as exc:  # a node that died since Ray last listed it gets no actor
+                log.warning("a node did not say which files it sees: %s",
+                            str(exc).splitlines()[0])
+        if not seen:
+            raise ClusterError("No node of the Ray cluster answered; is it running?")
         self.by_path = all(there == here for there in seen)
         self.storage_reason = (
             "Every node sees the files, so audio goes by path." if self.by_path else

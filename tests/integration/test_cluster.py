@@ -180,6 +180,7 @@ def test_a_killed_driver_leaves_a_ledger_the_same_command_resumes(archive, clust
                 first.send_signal(signal.SIGKILL)
                 break
     first.wait(timeout=60)
+    assert len(finished) == 3, first.stderr.read()
     kept = texts(out)
     assert len(kept) >= 3 and all(kept.values())  # whole outputs only
 
