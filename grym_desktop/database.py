@@ -12,6 +12,7 @@ import errno
 import os
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,7 +46,7 @@ def failure_reason(exc: BaseException, noun: str) -> str:
     return text.rstrip(".")
 
 
-class PrivateDatabase:
+class PrivateDatabase(ABC):
     """The connection, lock and failure sentences of one private SQLite file."""
 
     NOUN = "database"  # how sentences name the file: "the library at …"
@@ -63,8 +64,9 @@ class PrivateDatabase:
             self.close()
             raise
 
+    @abstractmethod
     def _open(self) -> None:
-        raise NotImplementedError
+        """Connect, check the schema's version and migrate: each store's own."""
 
     def _connect(self) -> None:
         """Create the folder (0700) and the file (0600), and connect in autocommit (each
