@@ -120,6 +120,11 @@ class TranscribeActor:
         return {"transcript": transcript}
 
 
+def _largest_memory(nodes: list[dict]) -> str:
+    memory = [n["Resources"].get("memory", 0) for n in nodes]
+    return f"at most {format_size(int(max(memory, default=0)))} each"
+
+
 def _file_facts(paths: list[str]) -> list[tuple[int, int] | None]:
     """(size, mtime in ns) of each path as this node sees it, None where it sees none."""
     facts = []
@@ -171,14 +176,15 @@ class ClusterWorkers:
         self.connect()
         files = max(1, len(todo))
         each = actor_limit(request.model, request.precision)
-        room = actors_per_node(ray.nodes(), each)
+        alive = [n for n in ray.nodes() if n.get("Alive")]
+        room = actors_per_node(alive, each)
         holds = sum(room.values())
         nodes = f"{len(room)} node{'s' if len(room) != 1 else ''}"
         if holds == 0:
             raise MemoryRefusedError(
                 f"No node of the cluster can hold a host of {request.model}: each actor needs "
                 f"about {format_size(each)} of memory and {THREADS_PER_ACTOR} CPU, and the "
-                f"{nodes} offer {self._largest(room)}.")
+                f"{nodes} offer {_largest_memory(alive)}.")
         if requested == "auto":
             count = min(holds, files)
             why = (f"{count} actor{'s' if count != 1 else ''} on {nodes}: their memory and "
@@ -200,11 +206,6 @@ class ClusterWorkers:
             why = f"{count} actor{'s' if count != 1 else ''} on {nodes}, as asked."
         self._check_storage([str(p) for p in todo[:SAMPLE_FILES]])
         return WorkerPlan(count, f"{why} {self.storage_reason}", each)
-
-    @staticmethod
-    def _largest(room: dict[str, int]) -> str:
-        memory = [n["Resources"].get("memory", 0) for n in ray.nodes() if n.get("Alive")]
-        return f"at most {format_size(int(max(memory, default=0)))} each"
 
     def _check_storage(self, sample: list[str]) -> None:
         """By path when every node sees the sample files as the driver does, else by copy."""
