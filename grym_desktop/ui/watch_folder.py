@@ -348,6 +348,8 @@ class WatchDialog(QDialog):
         self.folder_edit.setPlaceholderText("the folder where new recordings arrive")
         self.output_edit = QLineEdit(str(s.value("watch/output", "") or ""))
         self.output_edit.setPlaceholderText("where the transcripts go")
+        for edit in (self.folder_edit, self.output_edit):  # a path and its hint readable
+            edit.setMinimumWidth(edit.fontMetrics().averageCharWidth() * 40)
         self.format_box = QComboBox()
         self.format_box.addItems(list(FORMATS))
         self.format_box.setCurrentText(str(s.value("watch/format", "txt") or "txt"))
