@@ -397,7 +397,7 @@ def models_command(args: argparse.Namespace, limit: int) -> int:
             else:
                 for r in rows:
                     print(f"{r.spec.id:30} {r.status.state:14} "
-                          f"{_size(r.status.size_on_disk):>10}  {r.badge()}")
+                          f"{_size(r.status.size_on_disk):>10}  {r.badge()}{r.runtime_note()}")
             return 0
         if args.action == "add":
             spec = add_local_model(args.target, args.new_id)

@@ -14,6 +14,7 @@ from grym_desktop.memory.state import HOST_BASELINE_BYTES, MemoryState, read_sta
 from grym_desktop.models import sources
 from grym_desktop.models.catalog import ModelSpec
 from grym_desktop.models.footprint import estimate_for, estimate_from_catalog
+from grym_desktop.models.runtimes import INSTALL_EXTRA, missing_runtime
 
 
 @dataclass
@@ -38,6 +39,10 @@ class ModelRow:
         p = min(self.estimates, key=self.estimates.get)
         return f"does not fit: needs {format_size(self.estimates[p])} in {p}, budget {budget}"
 
+    def runtime_note(self) -> str:
+        """'' when this installation runs the model's engine, else the extra that adds it."""
+        return f" · needs {INSTALL_EXTRA}" if missing_runtime(self.spec) else ""
+
     def memory_text(self) -> str:
         return " · ".join(f"{p} {format_size(n)}" for p, n in self.estimates.items())
 
@@ -59,6 +64,7 @@ class ModelRow:
             "estimate_bytes": dict(self.estimates),
             "fits": dict(self.fits),
             "fits_any": self.fits_any,
+            "runtime_missing": missing_runtime(spec),
         }
 
 

@@ -44,6 +44,7 @@ from grym_desktop.memory.watchdog import Watchdog
 from grym_desktop.models import integrity
 from grym_desktop.models.catalog import CLAP_MODEL, DEFAULT_MODEL, ModelSpec, get_spec
 from grym_desktop.models.footprint import estimate_for
+from grym_desktop.models.runtimes import check_runtime
 from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator import events as ev
 from grym_desktop.orchestrator import speakers
@@ -376,6 +377,7 @@ class Orchestrator:
         user's "load anyway" after a refusal; the watchdog still applies.
         """
         spec = get_spec(model_id)
+        check_runtime(spec)
         estimates = {p: estimate_for(spec, p) for p in spec.precisions}
         if precision is not None and precision not in estimates:
             raise UsageError(f"The model {spec.id} cannot run in {precision}; it offers "
