@@ -92,7 +92,10 @@ def test_the_same_weights_in_two_engines_score_alike_and_peak_at_the_larger_mode
     larger = max(host_peak_alone(TINY_CT2, clips), host_peak_alone(TINY_HF, clips))
     print(f"comparison host peak {run_peak / 2**20:.0f} MiB, larger model alone "
           f"{larger / 2**20:.0f} MiB")
-    assert abs(run_peak - larger) <= 0.10 * larger
+    # Never more than 10 % above the larger model alone (the sum would be about 1.4 times it).
+    # Below it is allowed further: the same model's host peak varied from 902 to 1,005 MiB
+    # between runs on this shared machine, and lower is never a problem.
+    assert 0.8 * larger <= run_peak <= 1.10 * larger
 
     library = Library()  # kept in the library, whole
     try:
