@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,9 +31,12 @@ from PySide6.QtWidgets import (
 
 from grym_desktop.ui.widgets import ElidedLabel
 
-BEST_THAT_FITS = "Best that fits"
-EXAMPLES = ("What is happening here?", "Summarise this recording.", "Is there music?",
-            "What did they decide?")
+# Translated where shown (QT_TRANSLATE_NOOP marks them for lupdate).
+BEST_THAT_FITS = QT_TRANSLATE_NOOP("AskPanel", "Best that fits")
+EXAMPLES = (QT_TRANSLATE_NOOP("AskPanel", "What is happening here?"),
+            QT_TRANSLATE_NOOP("AskPanel", "Summarise this recording."),
+            QT_TRANSLATE_NOOP("AskPanel", "Is there music?"),
+            QT_TRANSLATE_NOOP("AskPanel", "What did they decide?"))
 ERROR_STYLE = "color: #b03a2e;"
 MUTED_STYLE = "color: #6b6b6b;"
 ANSWER_ROLE = Qt.ItemDataRole.UserRole + 1  # (question, answer, model, created) of a history row
@@ -88,26 +91,34 @@ class AskPanel(QWidget):
     # -- layout --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.title = ElidedLabel("No recording selected")
+        self.title = ElidedLabel(self.tr("No recording selected"))
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
 
         self.model_box = QComboBox()
+        self.model_box.setAccessibleName(self.tr("Model that answers"))
         self.model_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_box.setMinimumContentsLength(14)
-        self.model_box.addItem(BEST_THAT_FITS, None)
-        self.model_box.setToolTip("The model that answers; “Best that fits” takes the largest "
-                                  "one that fits in the memory limit.")
+        self.model_box.addItem(self.tr(BEST_THAT_FITS), None)
+        self.model_box.setToolTip(
+            self.tr(
+                "The model that answers; “Best that fits” takes the largest "
+                "one that fits in the memory limit."
+            )
+        )
         model_row = QHBoxLayout()
-        model_row.addWidget(QLabel("Model"))
+        model_row.addWidget(QLabel(self.tr("Model")))
         model_row.addWidget(self.model_box, 1)
-        self.model_line = ElidedLabel("No model loaded yet.", mode=Qt.TextElideMode.ElideRight)
+        self.model_line = ElidedLabel(
+            self.tr("No model loaded yet."), mode=Qt.TextElideMode.ElideRight
+        )
         self.model_line.setStyleSheet(MUTED_STYLE)
 
         self.question_box = QPlainTextEdit()
-        self.question_box.setPlaceholderText("Ask about this recording…")
+        self.question_box.setAccessibleName(self.tr("Question"))
+        self.question_box.setPlaceholderText(self.tr("Ask about this recording…"))
         self.question_box.setTabChangesFocus(True)
         lines = self.question_box.fontMetrics().lineSpacing() * 3
         self.question_box.setFixedHeight(lines + 2 * self.question_box.frameWidth() + 10)
@@ -118,25 +129,26 @@ class AskPanel(QWidget):
         self.chips: list[QToolButton] = []
         chips = QGridLayout()
         chips.setSpacing(4)
-        for i, example in enumerate(EXAMPLES):
+        for i, source in enumerate(EXAMPLES):
+            example = self.tr(source)
             chip = QToolButton()
             chip.setText(example)
-            chip.setToolTip(f"Ask “{example}”")
+            chip.setToolTip(self.tr("Ask “{example}”").format(example=example))
             chip.setAutoRaise(False)
             chip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             chip.clicked.connect(lambda _=False, text=example: self.use_example(text))
             chips.addWidget(chip, i // 2, i % 2)
             self.chips.append(chip)
 
-        self.include_check = QCheckBox("Include the transcript")
+        self.include_check = QCheckBox(self.tr("Include the transcript"))
         self.include_check.setChecked(True)
         self._include_wanted = True  # the user's choice, kept while a recording has no transcript
         self.include_check.toggled.connect(self._include_toggled)
-        self.ask_button = QPushButton("Ask")
+        self.ask_button = QPushButton(self.tr("Ask"))
         self.ask_button.setDefault(True)
         self.ask_button.clicked.connect(self.ask)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the answer where it is")
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the answer where it is"))
         self.stop_button.clicked.connect(self.stop)
         actions = QHBoxLayout()
         actions.addWidget(self.include_check)
@@ -152,15 +164,17 @@ class AskPanel(QWidget):
         self.status.hide()
 
         self.answer_view = QTextBrowser()
+        self.answer_view.setAccessibleName(self.tr("Answer"))
         self.answer_view.setOpenLinks(False)
         self.answer_view.setPlaceholderText(
-            "Ask a question: the answer appears here as the model writes it.")
+            self.tr("Ask a question: the answer appears here as the model writes it."))
         self.answer_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.answer_view.anchorClicked.connect(self._link_clicked)
 
-        self.history_label = QLabel("No earlier answers for this recording.")
+        self.history_label = QLabel(self.tr("No earlier answers for this recording."))
         self.history_label.setStyleSheet(MUTED_STYLE)
         self.history_list = QListWidget()
+        self.history_list.setAccessibleName(self.tr("Earlier answers"))
         self.history_list.setWordWrap(True)
         self.history_list.setSpacing(3)
         self.history_list.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -189,16 +203,16 @@ class AskPanel(QWidget):
         (the window then hands its earlier answers to set_history)."""
         changed = path != self.path
         self.path, self.transcript_id = path, transcript_id
-        self.title.setText(title if path is not None else "No recording selected")
+        self.title.setText(title if path is not None else self.tr("No recording selected"))
         has_transcript = path is not None and transcript_id is not None
         self.include_check.setEnabled(has_transcript)
         self.include_check.blockSignals(True)
         self.include_check.setChecked(has_transcript and self._include_wanted)
         self.include_check.blockSignals(False)
         self.include_check.setToolTip(
-            "Give the model the transcript, with times and speakers, next to the audio, so "
-            "answers can cite times." if has_transcript
-            else "This recording has no transcript yet.")
+            self.tr("Give the model the transcript, with times and speakers, next to the audio, so "
+            "answers can cite times.") if has_transcript
+            else self.tr("This recording has no transcript yet."))
         if changed:
             self.set_history([])
             if not self.running:
@@ -213,7 +227,7 @@ class AskPanel(QWidget):
         chosen = self.model_id
         self.model_box.blockSignals(True)
         self.model_box.clear()
-        self.model_box.addItem(BEST_THAT_FITS, None)
+        self.model_box.addItem(self.tr(BEST_THAT_FITS), None)
         for model_id, label in models:
             self.model_box.addItem(label, model_id)
             self.model_box.setItemData(self.model_box.count() - 1, f"{label} ({model_id})",
@@ -274,7 +288,10 @@ class AskPanel(QWidget):
             self.history_list.addItem(item)
         count = len(answers)
         self.history_label.setText(
-            f"Earlier answers ({count})" if count else "No earlier answers for this recording.")
+            self.tr("Earlier answers ({count})").format(count=count)
+            if count
+            else self.tr("No earlier answers for this recording.")
+        )
         self.history_list.setVisible(bool(count))
 
     # -- what the user does --------------------------------------------------------------
@@ -315,7 +332,7 @@ class AskPanel(QWidget):
         if not self.running or not self.stop_button.isEnabled():
             return
         self.stop_button.setEnabled(False)
-        self._set_status("Stopping…")
+        self._set_status(self.tr("Stopping…"))
         self.stop_requested.emit()
 
     def show_history_item(self, item: QListWidgetItem) -> None:
@@ -330,15 +347,17 @@ class AskPanel(QWidget):
 
     def _update_buttons(self) -> None:
         if self.running:
-            reason = "An answer is being written; Stop ends it."
+            reason = self.tr("An answer is being written; Stop ends it.")
         elif self.path is None:
-            reason = "Select a recording first."
+            reason = self.tr("Select a recording first.")
         elif not self.question:
-            reason = "Type a question or pick an example first."
+            reason = self.tr("Type a question or pick an example first.")
         else:
             reason = ""
         self.ask_button.setEnabled(not reason)
-        self.ask_button.setToolTip(reason or "Ask the model about this recording (Ctrl+Enter)")
+        self.ask_button.setToolTip(
+            reason or self.tr("Ask the model about this recording (Ctrl+Enter)")
+        )
         self.stop_button.setEnabled(self.running)
 
     def _write_question(self, question: str) -> None:
@@ -348,7 +367,7 @@ class AskPanel(QWidget):
         cursor.insertBlock()
 
     def _show_answer(self, question: str, answer: str, footer: str | None) -> None:
-        body = linked_html(answer.strip()) if answer.strip() else "<i>(no answer)</i>"
+        body = linked_html(answer.strip()) if answer.strip() else self.tr("<i>(no answer)</i>")
         parts = [f"<p><b>{html.escape(question)}</b></p>" if question else "", f"<p>{body}</p>"]
         if footer:
             parts.append(f'<p style="{MUTED_STYLE}">{html.escape(footer)}</p>')

@@ -55,7 +55,11 @@ class AskRunner(QObject):
         emit_token = self.panel.token_arrived.emit
 
         def on_model(model: str, precision: str, estimate: int) -> None:
-            self._model_line.emit(f"{model} · {precision} · about {format_size(estimate)}")
+            self._model_line.emit(
+                self.tr("{model} · {precision} · about {estimate}").format(
+                    model=model, precision=precision, estimate=format_size(estimate)
+                )
+            )
 
         def job(orchestrator: Orchestrator) -> Answer | None:
             if self._stopped:  # stopped before the queue reached it
@@ -76,9 +80,9 @@ class AskRunner(QObject):
         if tag != self._tag:
             return
         if result is None:
-            self.panel.finish("", "Stopped before it began.")
+            self.panel.finish("", self.tr("Stopped before it began."))
             return
-        note = result.note or ("Stopped; the answer is as far as it got." if result.stopped
+        note = result.note or (self.tr("Stopped; the answer is as far as it got.") if result.stopped
                                else None)
         self.panel.finish(result.answer, note)
         self._show_history(result.file)

@@ -4,14 +4,18 @@ in a row, each with its own scale. A side without a figure (refused, no referenc
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 COLOURS = {"a": "#2b6cb0", "b": "#d35400"}
 # metric -> (the plot's title, short so that a narrow plot keeps its bars; its tooltip)
-METRICS = {"wer": ("WER %", "Mean word error rate (%)"),
-           "rtf": ("RTF", "Real-time factor: seconds of work per second of audio"),
-           "peak": ("Peak MiB", "Peak memory of the model host (MiB)")}
+METRICS = {"wer": (QT_TRANSLATE_NOOP("CompareChart", "WER %"),
+                   QT_TRANSLATE_NOOP("CompareChart", "Mean word error rate (%)")),
+           "rtf": (QT_TRANSLATE_NOOP("CompareChart", "RTF"),
+                   QT_TRANSLATE_NOOP("CompareChart", "Real-time factor: seconds of work per "
+                                                     "second of audio")),
+           "peak": (QT_TRANSLATE_NOOP("CompareChart", "Peak MiB"),
+                    QT_TRANSLATE_NOOP("CompareChart", "Peak memory of the model host (MiB)"))}
 HEADROOM = 1.15
 
 
@@ -29,12 +33,14 @@ class CompareChart(QWidget):
         layout.setSpacing(4)
         for metric, (title, _) in METRICS.items():
             widget = pg.PlotWidget(background="w")
+            widget.setAccessibleName(self.tr(title))
+            widget.setAccessibleDescription(self.tr("Bars of model A and model B"))
             widget.setMinimumSize(90, 120)
             plot = widget.getPlotItem()
             plot.hideButtons()
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=False, y=False)
-            plot.setTitle(title, size="9pt", color="#333")
+            plot.setTitle(self.tr(title), size="9pt", color="#333")
             plot.getAxis("bottom").setTicks([[(0, "A"), (1, "B")]])
             plot.getAxis("left").setWidth(38)
             plot.setXRange(-0.6, 1.6, padding=0)
@@ -63,11 +69,11 @@ class CompareChart(QWidget):
             heights = [a or 0.0, b or 0.0]
             self.bars[metric].setOpts(height=heights)
             for text, value in zip(self.missing[metric], (a, b), strict=True):
-                text.setText("n/a" if value is None else "")
+                text.setText(self.tr("n/a") if value is None else "")
             plot = self.plots[metric].getPlotItem()
             plot.setYRange(0, max(heights) * HEADROOM or 1.0, padding=0)
             self.plots[metric].setToolTip(
-                f"{METRICS[metric][1]}\nA: {_figure(a)}\nB: {_figure(b)}")
+                f"{self.tr(METRICS[metric][1])}\nA: {_figure(a)}\nB: {_figure(b)}")
 
     def values(self) -> dict[str, tuple[float | None, float | None]]:
         """The bars drawn, per metric: (A, B), None where a side has no figure."""

@@ -73,7 +73,9 @@ class CompareRunner(QObject):
         comparison = new_comparison(a, b, files, references)
         comparison, resumed = resume_or_save(comparison, orchestrator.library)
         if resumed:
-            self._note.emit(f"Resuming comparison {comparison.id} with what it kept.")
+            self._note.emit(
+                self.tr("Resuming comparison {id} with what it kept.").format(id=comparison.id)
+            )
         self._partial.emit(copy.deepcopy(comparison))
         where: list[tuple[str, int]] = []
 
@@ -91,8 +93,11 @@ class CompareRunner(QObject):
             comparison.score()
             self._partial.emit(copy.deepcopy(comparison))
             raise TaskCancelledError(
-                "Stopped; the finished files are kept, and Run with the same models and files "
-                "resumes the comparison.") from None
+                self.tr(
+                    "Stopped; the finished files are kept, and Run with the same models and files "
+                    "resumes the comparison."
+                )
+            ) from None
 
     # -- back on the window's thread ---------------------------------------------------------
 
@@ -102,7 +107,9 @@ class CompareRunner(QObject):
         self._running = False
         self.window.set_running(False)
         self.window.show_comparison(result)
-        self.window.show_message(f"Done; saved in the library as comparison {result.id}.")
+        self.window.show_message(
+            self.tr("Done; saved in the library as comparison {id}.").format(id=result.id)
+        )
 
     def _failed(self, tag: str, message: str) -> None:
         if tag != JOB_TAG:

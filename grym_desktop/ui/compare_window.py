@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,28 +52,45 @@ from grym_desktop.ui.widgets import ElidedLabel, set_bar_value, size_on_screen
 from grym_desktop.ui.word_diff_view import WordDiffView
 
 MIB = 1024 * 1024
-COLUMNS = ("File", "WER A", "WER B", "B vs A", "RTF A", "RTF B", "Peak A", "Peak B", "Winner")
+# The table's headers, tips and metric names, translated where shown (context "CompareWindow").
+COLUMNS = (QT_TRANSLATE_NOOP("CompareWindow", "File"), QT_TRANSLATE_NOOP("CompareWindow", "WER A"),
+           QT_TRANSLATE_NOOP("CompareWindow", "WER B"),
+           QT_TRANSLATE_NOOP("CompareWindow", "B vs A"),
+           QT_TRANSLATE_NOOP("CompareWindow", "RTF A"), QT_TRANSLATE_NOOP("CompareWindow", "RTF B"),
+           QT_TRANSLATE_NOOP("CompareWindow", "Peak A"),
+           QT_TRANSLATE_NOOP("CompareWindow", "Peak B"),
+           QT_TRANSLATE_NOOP("CompareWindow", "Winner"))
 FILE, WER_A, WER_B, B_VS_A, RTF_A, RTF_B, PEAK_A, PEAK_B, WINNER = range(len(COLUMNS))
 HEADER_TIPS = {
-    WER_A: "Word error rate of model A against the reference.",
-    WER_B: "Word error rate of model B against the reference.",
-    B_VS_A: "B's words scored against A's: how much the two models disagree.",
-    RTF_A: "Real-time factor of A: seconds of work per second of audio (lower is faster).",
-    RTF_B: "Real-time factor of B: seconds of work per second of audio (lower is faster).",
-    PEAK_A: "The model host's highest memory (MiB) while A transcribed the file.",
-    PEAK_B: "The model host's highest memory (MiB) while B transcribed the file.",
-    WINNER: "The lower WER wins; with equal WER (or no reference), the faster.",
+    WER_A: QT_TRANSLATE_NOOP("CompareWindow",
+                             "Word error rate of model A against the reference."),
+    WER_B: QT_TRANSLATE_NOOP("CompareWindow",
+                             "Word error rate of model B against the reference."),
+    B_VS_A: QT_TRANSLATE_NOOP("CompareWindow",
+                              "B's words scored against A's: how much the two models disagree."),
+    RTF_A: QT_TRANSLATE_NOOP("CompareWindow", "Real-time factor of A: seconds of work per "
+                             "second of audio (lower is faster)."),
+    RTF_B: QT_TRANSLATE_NOOP("CompareWindow", "Real-time factor of B: seconds of work per "
+                             "second of audio (lower is faster)."),
+    PEAK_A: QT_TRANSLATE_NOOP("CompareWindow", "The model host's highest memory (MiB) while A "
+                              "transcribed the file."),
+    PEAK_B: QT_TRANSLATE_NOOP("CompareWindow", "The model host's highest memory (MiB) while B "
+                              "transcribed the file."),
+    WINNER: QT_TRANSLATE_NOOP("CompareWindow", "The lower WER wins; with equal WER (or no "
+                              "reference), the faster."),
 }
 # metric of Comparison.summaries() -> (its name here, unit, scale for describe)
 PAIRED = {
-    "wer": ("WER", "points", 100.0),
-    "rtf": ("RTF", "", 1.0),
-    "peak_rss_bytes": ("Peak memory", "MiB", 1.0 / MIB),
-    "load_seconds": ("Load time", "s", 1.0),
+    "wer": (QT_TRANSLATE_NOOP("CompareWindow", "WER"), "points", 100.0),
+    "rtf": (QT_TRANSLATE_NOOP("CompareWindow", "RTF"), "", 1.0),
+    "peak_rss_bytes": (QT_TRANSLATE_NOOP("CompareWindow", "Peak memory"), "MiB", 1.0 / MIB),
+    "load_seconds": (QT_TRANSLATE_NOOP("CompareWindow", "Load time"), "s", 1.0),
 }  # a metric summaries() does not give is left out
+RUN_STATUS = {"refused": QT_TRANSLATE_NOOP("CompareWindow", "refused"),
+              "failed": QT_TRANSLATE_NOOP("CompareWindow", "failed")}
 REFUSED_COLOUR = "#b03a2e"
 WINNER_COLOUR = "#1e7b34"
-REFERENCE_FILTER = "References (*.tsv *.txt);;All files (*)"
+REFERENCE_FILTER = QT_TRANSLATE_NOOP("CompareWindow", "References (*.tsv *.txt);;All files (*)")
 
 
 def percent(value: float | None) -> str:
@@ -89,18 +106,33 @@ def about(seconds: float | None) -> str:
     if seconds is None:
         return ""
     if seconds < 60:
-        return f"about {max(5, round(seconds / 5) * 5)} s left"
+        return QCoreApplication.translate("CompareWindow", "about {seconds} s left").format(
+            seconds=max(5, round(seconds / 5) * 5)
+        )
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"about {minutes} min left"
-    return f"about {minutes // 60} h {minutes % 60} min left"
+        return QCoreApplication.translate("CompareWindow", "about {minutes} min left").format(
+            minutes=minutes
+        )
+    return QCoreApplication.translate("CompareWindow", "about {hours} h {minutes} min left").format(
+        hours=minutes // 60, minutes=minutes % 60
+    )
 
 
 def progress_text(p: CompareProgress) -> str:
     """'Model B (whisper-tiny.en-transformers) · file 2 of 5 · jfk.wav · 40 % · about 1 min
     left'."""
-    parts = [f"Model {p.side.upper()} ({p.model})", f"file {p.file_index + 1} of {p.file_count}",
-             Path(p.file).name, f"{100 * p.fraction:.0f} %", about(p.seconds_left)]
+    parts = [
+        QCoreApplication.translate("CompareWindow", "Model {side} ({model})").format(
+            side=p.side.upper(), model=p.model
+        ),
+        QCoreApplication.translate("CompareWindow", "file {number} of {count}").format(
+            number=p.file_index + 1, count=p.file_count
+        ),
+        Path(p.file).name,
+        f"{100 * p.fraction:.0f} %",
+        about(p.seconds_left),
+    ]
     return " · ".join(part for part in parts if part)
 
 
@@ -116,8 +148,9 @@ def run_cell(run: FileRun, figure: str) -> tuple[str, str]:
     if run.status == "done":
         return figure, ""
     if run.status in ("refused", "failed"):
-        return run.status, run.error or run.status
-    return "", "Not run yet."
+        status = QCoreApplication.translate("CompareWindow", RUN_STATUS[run.status])
+        return status, run.error or status
+    return "", QCoreApplication.translate("CompareWindow", "Not run yet.")
 
 
 class FileList(QListWidget):
@@ -151,7 +184,7 @@ class CompareWindow(QWidget):
     def __init__(self, choices: list[ModelChoice] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("Compare models")
+        self.setWindowTitle(self.tr("Compare models"))
         self.setAcceptDrops(True)
         self.comparison: Comparison | None = None
         self.reference: str | None = None
@@ -165,6 +198,8 @@ class CompareWindow(QWidget):
 
     def _build(self) -> None:
         self.a_box, self.b_box = QComboBox(), QComboBox()
+        self.a_box.setAccessibleName(self.tr("Model A"))
+        self.b_box.setAccessibleName(self.tr("Model B"))
         for box in (self.a_box, self.b_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(18)
@@ -172,28 +207,34 @@ class CompareWindow(QWidget):
         self.reference_label = ElidedLabel()
         self.reference_label.setSizePolicy(QSizePolicy.Policy.Maximum,
                                            QSizePolicy.Policy.Preferred)
-        self.reference_button = QPushButton("Reference…")
-        self.reference_button.setToolTip("A manifest (TSV with file and transcript columns) or, "
-                                         "for one file, its transcript as a text file.")
+        self.reference_button = QPushButton(self.tr("Reference…"))
+        self.reference_button.setToolTip(
+            self.tr(
+                "A manifest (TSV with file and transcript columns) or, "
+                "for one file, its transcript as a text file."
+            )
+        )
         self.reference_button.clicked.connect(self._choose_reference)
         self.clear_reference_button = QToolButton()
+        self.clear_reference_button.setAccessibleName(self.tr("Use no reference file"))
         self.clear_reference_button.setText("×")
-        self.clear_reference_button.setToolTip("Use no reference file.")
+        self.clear_reference_button.setToolTip(self.tr("Use no reference file."))
         self.clear_reference_button.clicked.connect(lambda: self.set_reference(None))
 
         self.file_list = FileList()
+        self.file_list.setAccessibleName(self.tr("Files to compare"))
         self.file_list.setMinimumHeight(48)
         self.file_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.file_list.itemSelectionChanged.connect(self._update_buttons)
-        self.add_button = QPushButton("Add files…")
-        self.remove_button = QPushButton("Remove")
-        self.clear_button = QPushButton("Clear")
+        self.add_button = QPushButton(self.tr("Add files…"))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.clear_button = QPushButton(self.tr("Clear"))
         self.add_button.clicked.connect(self._choose_files)
         self.remove_button.clicked.connect(self.remove_selected_files)
         self.clear_button.clicked.connect(self.clear_files)
 
-        self.run_button = QPushButton("Run")
-        self.stop_button = QPushButton("Stop")
+        self.run_button = QPushButton(self.tr("Run"))
+        self.stop_button = QPushButton(self.tr("Stop"))
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop_requested)
         self.progress_label = ElidedLabel()
@@ -210,9 +251,10 @@ class CompareWindow(QWidget):
         self.message.hide()
 
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setAccessibleName(self.tr("Results per file"))
+        self.table.setHorizontalHeaderLabels([self.tr(name) for name in COLUMNS])
         for column, tip in HEADER_TIPS.items():
-            self.table.horizontalHeaderItem(column).setToolTip(tip)
+            self.table.horizontalHeaderItem(column).setToolTip(self.tr(tip))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -230,6 +272,7 @@ class CompareWindow(QWidget):
         self.diff.clear()
 
         self.summary = QTextBrowser()
+        self.summary.setAccessibleName(self.tr("Summary"))
         self.summary.setFrameShape(QTextBrowser.Shape.NoFrame)
         self.summary.setOpenLinks(False)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
@@ -240,16 +283,16 @@ class CompareWindow(QWidget):
         self.normalisation_label.setSizePolicy(QSizePolicy.Policy.Ignored,
                                                QSizePolicy.Policy.Minimum)
         self.normalisation_label.setStyleSheet("color: #5a6570;")
-        self.json_button = QPushButton("Export JSON…")
-        self.csv_button = QPushButton("Export CSV…")
+        self.json_button = QPushButton(self.tr("Export JSON…"))
+        self.csv_button = QPushButton(self.tr("Export CSV…"))
         self.json_button.clicked.connect(lambda: self._choose_export("json"))
         self.csv_button.clicked.connect(lambda: self._choose_export("csv"))
 
         pickers = QHBoxLayout()
-        pickers.addWidget(QLabel("Model A"))
+        pickers.addWidget(QLabel(self.tr("Model A")))
         pickers.addWidget(self.a_box, 1)
         pickers.addSpacing(8)
-        pickers.addWidget(QLabel("Model B"))
+        pickers.addWidget(QLabel(self.tr("Model B")))
         pickers.addWidget(self.b_box, 1)
         pickers.addSpacing(8)
         pickers.addWidget(self.reference_button)
@@ -356,24 +399,34 @@ class CompareWindow(QWidget):
         file is its reference where there is one, else B is scored against A only."""
         self.reference = str(path) if path else None
         if self.reference:
-            self.reference_label.setText(f"Reference: {self.reference}")
+            self.reference_label.setText(
+                self.tr("Reference: {reference}").format(reference=self.reference)
+            )
         else:
-            self.reference_label.setText("Reference: a .txt beside each file, if any")
+            self.reference_label.setText(self.tr("Reference: a .txt beside each file, if any"))
             self.reference_label.setToolTip(
-                "Without a reference file, NAME.txt next to NAME.wav is its reference; files "
-                "without one are scored B against A only.")
+                self.tr(
+                    "Without a reference file, NAME.txt next to NAME.wav is its reference; files "
+                    "without one are scored B against A only."
+                )
+            )
         self.clear_reference_button.setEnabled(self.reference is not None)
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add files to compare", self.start_dir,
-                                                MEDIA_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            self.tr("Add files to compare"),
+            self.start_dir,
+            QCoreApplication.translate("DropZone", MEDIA_FILTER),
+        )
         if paths:
             self.start_dir = str(Path(paths[0]).parent)
             self.add_files(paths)
 
     def _choose_reference(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Reference transcripts", self.start_dir,
-                                              REFERENCE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Reference transcripts"), self.start_dir, self.tr(REFERENCE_FILTER)
+        )
         if path:
             self.set_reference(path)
 
@@ -401,13 +454,13 @@ class CompareWindow(QWidget):
         """Why Run is disabled, in a sentence; '' when it can run."""
         a, b = self.choices()
         if self.running:
-            return "A comparison is running."
+            return self.tr("A comparison is running.")
         if a is None or b is None:
-            return "There is no installed transcription model to compare."
+            return self.tr("There is no installed transcription model to compare.")
         if a == b:
-            return "Pick two different models (or two precisions of one) for A and B."
+            return self.tr("Pick two different models (or two precisions of one) for A and B.")
         if not self.files():
-            return "Add at least one file to compare (or drop files on this window)."
+            return self.tr("Add at least one file to compare (or drop files on this window).")
         return ""
 
     def run(self) -> None:
@@ -417,7 +470,9 @@ class CompareWindow(QWidget):
         a, b = self.choices()
         self.set_running(True)
         self.message.hide()
-        self.progress_label.setText(f"Starting: {a.label} against {b.label}…")
+        self.progress_label.setText(
+            self.tr("Starting: {a} against {b}…").format(a=a.label, b=b.label)
+        )
         set_bar_value(self.progress_bar, 0)
         self.run_requested.emit(a, b, self.files(), self.reference)
 
@@ -432,7 +487,7 @@ class CompareWindow(QWidget):
     def _update_buttons(self) -> None:
         why = self.why_not_run()
         self.run_button.setEnabled(not why)
-        self.run_button.setToolTip(why or "Run every file through A, then through B.")
+        self.run_button.setToolTip(why or self.tr("Run every file through A, then through B."))
         self.stop_button.setEnabled(self.running)
         idle = not self.running
         for widget in (self.a_box, self.b_box, self.reference_button, self.add_button,
@@ -484,22 +539,30 @@ class CompareWindow(QWidget):
                 FILE: (Path(file).name, file),
                 WER_A: run_cell(a, self._wer(c, a)),
                 WER_B: run_cell(b, self._wer(c, b)),
-                B_VS_A: run_cell(b, percent(b.wer_vs_a)) if b.status != "done"
-                else (percent(b.wer_vs_a), "" if b.wer_vs_a is not None else "A did not run."),
+                B_VS_A: run_cell(b, percent(b.wer_vs_a))
+                if b.status != "done"
+                else (
+                    percent(b.wer_vs_a),
+                    "" if b.wer_vs_a is not None else self.tr("A did not run."),
+                ),
                 RTF_A: run_cell(a, "–" if a.rtf is None else f"{a.rtf:.3f}"),
                 RTF_B: run_cell(b, "–" if b.rtf is None else f"{b.rtf:.3f}"),
                 PEAK_A: run_cell(a, mib(a.peak_rss_bytes)),
                 PEAK_B: run_cell(b, mib(b.peak_rss_bytes)),
-                WINNER: ({"a": "A", "b": "B", "tie": "tie"}.get(winner or "", ""),
-                         "" if winner else "Only a file both models ran has a winner."),
+                WINNER: (
+                    {"a": "A", "b": "B", "tie": self.tr("tie")}.get(winner or "", ""),
+                    "" if winner else self.tr("Only a file both models ran has a winner."),
+                ),
             }
+            ended_words = {QCoreApplication.translate("CompareWindow", w)
+                           for w in RUN_STATUS.values()}
             for column, (text, tip) in cells.items():
                 item = QTableWidgetItem(text)
                 item.setToolTip(tip)
                 if column != FILE:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)
-                if text in ("refused", "failed"):
+                if text in ended_words:  # "refused" or "failed", in the interface language
                     item.setForeground(QColor(REFUSED_COLOUR))
                 if column == WINNER and winner in ("a", "b"):
                     item.setForeground(QColor(WINNER_COLOUR))
@@ -532,7 +595,7 @@ class CompareWindow(QWidget):
             run = c.run_for(side, file)
             texts.append(run.text if run.ran else None)
             notes.append(f"{run.status.capitalize()}: {run.error}" if run.error
-                         else "Not run yet.")
+                         else self.tr("Not run yet."))
             wer = f" · WER {percent(run.wer)}" if run.ran and run.wer is not None else ""
             titles.append(f"{side.upper()} · {c.choice(side).label}{wer}")
         self.diff.show_pair(titles[0], texts[0], titles[1], texts[1], notes[0], notes[1])
@@ -557,8 +620,11 @@ class CompareWindow(QWidget):
             return
         name = f"compare-{c.a.label}-vs-{c.b.label}.{kind}".replace(":", "-")
         path, _ = QFileDialog.getSaveFileName(
-            self, f"Export the comparison as {kind.upper()}", str(Path(self.start_dir) / name),
-            f"{kind.upper()} (*.{kind})")
+            self,
+            self.tr("Export the comparison as {kind}").format(kind=kind.upper()),
+            str(Path(self.start_dir) / name),
+            f"{kind.upper()} (*.{kind})",
+        )
         if path:
             self.export(kind, path)
 
@@ -571,10 +637,15 @@ class CompareWindow(QWidget):
         try:
             write_atomically(Path(path), text)
         except (OSError, UnicodeError) as exc:
-            self.show_error(f"Could not write {path}: {exc.strerror or exc}."
-                            if isinstance(exc, OSError) else f"Could not write {path}: {exc}.")
+            self.show_error(
+                self.tr("Could not write {path}: {reason}.").format(
+                    path=path, reason=exc.strerror or exc
+                )
+                if isinstance(exc, OSError)
+                else self.tr("Could not write {path}: {reason}.").format(path=path, reason=exc)
+            )
             return None
-        self.show_message(f"Saved the comparison to {path}.")
+        self.show_message(self.tr("Saved the comparison to {path}.").format(path=path))
         return Path(path)
 
 
@@ -605,31 +676,73 @@ def summary_html(c: Comparison) -> str:
              "<table cellspacing='0' cellpadding='1'>",
              "<tr><td></td><td align='right'><b>A</b></td><td align='right'><b>B</b></td></tr>"]
     f_a, f_b = figures["a"], figures["b"]
-    lines.append(row("Files done", [f"{f['files_done']} of {len(c.files)}" for f in (f_a, f_b)]))
-    lines.append(row("WER, all words", [percent(f["wer"]) for f in (f_a, f_b)]))
-    lines.append(row("Real-time factor",
+    lines.append(
+        row(
+            QCoreApplication.translate("CompareWindow", "Files done"),
+            [
+                QCoreApplication.translate("CompareWindow", "{done} of {count}").format(
+                    done=f["files_done"], count=len(c.files)
+                )
+                for f in (f_a, f_b)
+            ],
+        )
+    )
+    lines.append(
+        row(
+            QCoreApplication.translate("CompareWindow", "WER, all words"),
+            [percent(f["wer"]) for f in (f_a, f_b)],
+        )
+    )
+    lines.append(row(QCoreApplication.translate("CompareWindow", "Real-time factor"),
                      ["–" if f["rtf"] is None else f"{f['rtf']:.3f}" for f in (f_a, f_b)]))
-    lines.append(row("Peak memory", [size(f["peak_rss_bytes"]) for f in (f_a, f_b)]))
-    lines.append(row("Load time", ["–" if f["load_seconds"] is None
-                                   else f"{f['load_seconds']:.1f} s" for f in (f_a, f_b)]))
-    lines.append(row("Estimate", [size(f["estimate_bytes"]) for f in (f_a, f_b)]))
-    lines.append(row("Measured", [size(f["measured_bytes"]) for f in (f_a, f_b)]))
+    lines.append(
+        row(
+            QCoreApplication.translate("CompareWindow", "Peak memory"),
+            [size(f["peak_rss_bytes"]) for f in (f_a, f_b)],
+        )
+    )
+    lines.append(
+        row(
+            QCoreApplication.translate("CompareWindow", "Load time"),
+            [
+                "–" if f["load_seconds"] is None else f"{f['load_seconds']:.1f} s"
+                for f in (f_a, f_b)
+            ],
+        )
+    )
+    lines.append(
+        row(
+            QCoreApplication.translate("CompareWindow", "Estimate"),
+            [size(f["estimate_bytes"]) for f in (f_a, f_b)],
+        )
+    )
+    lines.append(
+        row(
+            QCoreApplication.translate("CompareWindow", "Measured"),
+            [size(f["measured_bytes"]) for f in (f_a, f_b)],
+        )
+    )
     lines.append("</table>")
     for side in SIDES:
         f = figures[side]
         if f["refused"]:
-            lines.append(f"<p style='color:{REFUSED_COLOUR}'><b>{side.upper()} was refused:</b> "
+            said = QCoreApplication.translate("CompareWindow", "{side} was refused:").format(
+                side=side.upper())
+            lines.append(f"<p style='color:{REFUSED_COLOUR}'><b>{said}</b> "
                          f"{escape(f['refused'])}</p>")
         for failure in f["failed"]:
-            lines.append(f"<p style='color:{REFUSED_COLOUR}'><b>{side.upper()} failed on "
-                         f"{escape(Path(failure['file']).name)}:</b> "
+            said = QCoreApplication.translate("CompareWindow", "{side} failed on {file}:").format(
+                side=side.upper(), file=escape(Path(failure["file"]).name))
+            lines.append(f"<p style='color:{REFUSED_COLOUR}'><b>{said}</b> "
                          f"{escape(failure['error'] or '')}</p>")
     paired = c.summaries()
     lines.append("<p>")
     for metric, (name, unit, scale) in PAIRED.items():
         if metric in paired:
+            name = QCoreApplication.translate("CompareWindow", name)
             lines.append(f"<b>{name}</b>: {escape(describe(paired[metric], unit, scale))}<br>")
     winners = [c.winner(f) for f in c.files]
-    lines.append(f"A won {winners.count('a')}, B won {winners.count('b')}, "
-                 f"ties {winners.count('tie')}</p>")
+    lines.append(QCoreApplication.translate("CompareWindow", "A won {a}, B won {b}, ties {ties}")
+                 .format(a=winners.count("a"), b=winners.count("b"), ties=winners.count("tie"))
+                 + "</p>")
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -13,7 +13,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
 )
 
-MEDIA_FILTER = (
+# Translated where used: QCoreApplication.translate("DropZone", MEDIA_FILTER).
+MEDIA_FILTER = QT_TRANSLATE_NOOP(
+    "DropZone",
     "Audio and video (*.wav *.flac *.mp3 *.ogg *.oga *.opus *.m4a *.aac *.wma *.aiff *.aif"
     " *.mp4 *.mkv *.mov *.webm *.avi);;All files (*)"
 )
@@ -36,11 +38,11 @@ class DropZone(QFrame):
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
         self.setMinimumHeight(44)  # a strip: files dropped anywhere on the window are taken too
-        self.label = QLabel("Drop audio or video files here")
+        self.label = QLabel(self.tr("Drop audio or video files here"))
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # The words give way on a narrow window; the button stays.
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.open_button = QPushButton("Open files…")
+        self.open_button = QPushButton(self.tr("Open files…"))
         self.open_button.clicked.connect(self.open_files)
         layout = QHBoxLayout(self)  # the words against the button, the two in the middle
         layout.addWidget(self.label, 1)
@@ -81,6 +83,8 @@ class DropZone(QFrame):
         self.files_dropped.emit(paths)
 
     def open_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open files", self.start_dir, MEDIA_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Open files"), self.start_dir, self.tr(MEDIA_FILTER)
+        )
         if paths:
             self.files_dropped.emit(paths)

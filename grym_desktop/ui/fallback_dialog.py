@@ -22,19 +22,21 @@ class FallbackDialog(QDialog):
 
     def __init__(self, settings: Settings, models: list[str], parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Fallback chain")
+        self.setWindowTitle(self.tr("Fallback chain"))
         self.settings = settings
         self.chain = QListWidget()
+        self.chain.setAccessibleName(self.tr("Fallback chain"))
         self.chain.addItems(settings.fallback_chains.get("transcribe", []))
         self.choice = QComboBox()
+        self.choice.setAccessibleName(self.tr("Model to add"))
         self.choice.addItems(models)
-        add = QPushButton("Add")
+        add = QPushButton(self.tr("Add"))
         add.clicked.connect(lambda: self.chain.addItem(self.choice.currentText()))
-        remove = QPushButton("Remove")
+        remove = QPushButton(self.tr("Remove"))
         remove.clicked.connect(lambda: self.chain.takeItem(self.chain.currentRow()))
-        up = QPushButton("Up")
+        up = QPushButton(self.tr("Up"))
         up.clicked.connect(lambda: self._move(-1))
-        down = QPushButton("Down")
+        down = QPushButton(self.tr("Down"))
         down.clicked.connect(lambda: self._move(1))
         row = QHBoxLayout()
         for widget in (self.choice, add, remove, up, down):
@@ -45,10 +47,14 @@ class FallbackDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(
-            "When the chosen model is refused for memory, fails to load or is stopped, these "
-            f"are tried in order; {DEFAULT_MODEL} is always last."
-        ))
+        layout.addWidget(
+            QLabel(
+                self.tr(
+                    "When the chosen model is refused for memory, fails to load or is stopped, "
+                    "these are tried in order; {model} is always last."
+                ).format(model=DEFAULT_MODEL)
+            )
+        )
         layout.addWidget(self.chain)
         layout.addLayout(row)
         layout.addWidget(buttons)

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-UNLABELLED = "unlabelled"
+UNLABELLED = QT_TRANSLATE_NOOP("FeatureMap", "unlabelled")  # translated where shown
 UNLABELLED_COLOUR = "#b8bec4"
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#bcbd22", "#17becf", "#393b79", "#637939", "#ad494a")
@@ -43,6 +43,10 @@ class FeatureMap(QWidget):
         super().__init__(parent)
         self.colours: dict[str | None, str] = {}
         self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget.setAccessibleName(self.tr("Map of the library's sounds"))
+        self.plot_widget.setAccessibleDescription(
+            self.tr("Each point is a stored sound; click one to open its recording")
+        )
         self.plot_widget.setMinimumHeight(80)
         plot = self.plot_widget.getPlotItem()
         plot.hideButtons()
@@ -104,12 +108,14 @@ class FeatureMap(QWidget):
             names.append(None)
         self.legend.setText(" &nbsp; ".join(
             f"<span style='color:{self.colours[name]}'>●</span>&nbsp;"
-            f"{_html(name or UNLABELLED).replace(' ', '&nbsp;')}&nbsp;({counts[name]})"
+            f"{_html(name or self.tr(UNLABELLED)).replace(' ', '&nbsp;')}&nbsp;({counts[name]})"
             for name in names))
 
     def _tip(self, x: float, y: float, data: Any) -> str:
         window_id, label = data
-        return f"{label or UNLABELLED} (window {window_id})\nClick to open it."
+        return self.tr("{label} (window {window_id})\nClick to open it.").format(
+            label=label or self.tr(UNLABELLED), window_id=window_id
+        )
 
     def _clicked(self, item: Any, points: Any, event: Any = None) -> None:
         if len(points):

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from grym_desktop.features.patterns import RecurringPattern
@@ -88,6 +88,7 @@ class FeaturesPanel(QWidget):
         self._answered.connect(self._deliver)
 
         self.model_box = QComboBox()
+        self.model_box.setAccessibleName(self.tr("Compare sounds by"))
         for model_id, name in embedding_models():
             self.model_box.addItem(name, model_id)
         saved = settings.value("features/model")
@@ -96,7 +97,7 @@ class FeaturesPanel(QWidget):
         self.model_box.currentIndexChanged.connect(self._model_changed)
         self.view = FeaturesView()
         top = QHBoxLayout()
-        top.addWidget(QLabel("Compare sounds by"))
+        top.addWidget(QLabel(self.tr("Compare sounds by")))
         top.addWidget(self.model_box)
         top.addStretch(1)
         layout = QVBoxLayout(self)
@@ -129,7 +130,7 @@ class FeaturesPanel(QWidget):
         self.wanted = tag
         self.result = None
         self.view.set_recording(Path(path).name, None, None)
-        self.view.set_status("Computing features…")
+        self.view.set_status(self.tr("Computing features…"))
         store, model_id = self.store, self.model_id
         self.worker.run_job(tag, lambda orchestrator: compute(orchestrator, store, path,
                                                               segments, model_id))
@@ -166,8 +167,12 @@ class FeaturesPanel(QWidget):
 
         def done(result: tuple[int, fx.LibraryMap]) -> None:
             count, library_map = result
-            self.view.set_status(f"Labelled {start:.1f}–{end:.1f} s as “{name}” ({count} "
-                                 "windows); recordings like it will have it suggested.")
+            self.view.set_status(
+                self.tr(
+                    "Labelled {start:.1f}–{end:.1f} s as “{name}” ({count} windows); recordings "
+                    "like it will have it suggested."
+                ).format(start=start, end=end, name=name, count=count)
+            )
             self.view.label_edit.clear()
             self._show_map(library_map)
 
@@ -187,8 +192,14 @@ class FeaturesPanel(QWidget):
         def done(library_map: fx.LibraryMap) -> None:
             name = pending.suggestion.label
             self.view.set_status(
-                f"Labelled {len(pending.window_ids)} windows “{name}”." if accepted
-                else f"“{name}” will not be suggested for this recording again.")
+                self.tr("Labelled {count} windows “{name}”.").format(
+                    count=len(pending.window_ids), name=name
+                )
+                if accepted
+                else self.tr("“{name}” will not be suggested for this recording again.").format(
+                    name=name
+                )
+            )
             self._show_map(library_map)
 
         self._in_background(answer, done)
@@ -221,7 +232,7 @@ class FeaturesPanel(QWidget):
             try:
                 result = call()
             except Exception as exc:  # noqa: BLE001 - a sentence on screen, never a traceback
-                result = _Failure(failure_sentence(exc, "This"))
+                result = _Failure(failure_sentence(exc, QT_TRANSLATE_NOOP("Jobs", "This")))
             self._answered.emit(done, result)
 
         self.queries.submit(run)
@@ -248,7 +259,9 @@ class FeaturesPanel(QWidget):
         m = result.library_map
         self._show_map(m)
         name = get_spec(f.model_id).name if f.model_id != SIGNAL_MODEL else "signal features"
-        self.view.set_status(f"{len(f.windows)} windows remembered ({name}).")
+        self.view.set_status(
+            self.tr("{count} windows remembered ({name}).").format(count=len(f.windows), name=name)
+        )
 
     def _job_failed(self, tag: str, message: str) -> None:
         if tag == self.wanted or tag.startswith("remember:"):

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -38,19 +38,28 @@ from grym_desktop.ui.widgets import ElidedLabel
 if TYPE_CHECKING:
     from grym_desktop.features.signal import FeatureSummary, Spectrogram
 
-NO_RECORDING = "Select a recording to see its features."
-NO_SPECTROGRAM = "No spectrogram yet for this recording."
-NO_SIMILAR = ("Drag across the spectrogram to select a span (or use the whole recording), "
-              "then press Find similar.")
-NO_SIMILAR_YET = ("Sounds like a span of the selected recording, found across your library, "
-                  "show here.")
-NO_SIMILAR_FOUND = "Nothing similar in the library yet: add more recordings to the feature memory."
-NO_SUGGESTIONS = ("No suggested labels. Name a span above; recordings added later get "
-                  "suggestions from the labels you give.")
-NO_PATTERNS = "No sound recurs in this recording."
-NO_PATTERNS_YET = ("Sounds that come back within the recording show here once its features "
-                   "are computed.")
-NO_MAP = "No stored sounds yet: add recordings to the feature memory to see the library's map."
+# The hints, translated where HintStack shows them (context "FeaturesView").
+NO_RECORDING = QT_TRANSLATE_NOOP("FeaturesView", "Select a recording to see its features.")
+NO_SPECTROGRAM = QT_TRANSLATE_NOOP("FeaturesView", "No spectrogram yet for this recording.")
+NO_SIMILAR = QT_TRANSLATE_NOOP(
+    "FeaturesView", "Drag across the spectrogram to select a span (or use the whole recording), "
+    "then press Find similar.")
+NO_SIMILAR_YET = QT_TRANSLATE_NOOP(
+    "FeaturesView", "Sounds like a span of the selected recording, found across your library, "
+    "show here.")
+NO_SIMILAR_FOUND = QT_TRANSLATE_NOOP(
+    "FeaturesView",
+    "Nothing similar in the library yet: add more recordings to the feature memory.")
+NO_SUGGESTIONS = QT_TRANSLATE_NOOP(
+    "FeaturesView", "No suggested labels. Name a span above; recordings added later get "
+    "suggestions from the labels you give.")
+NO_PATTERNS = QT_TRANSLATE_NOOP("FeaturesView", "No sound recurs in this recording.")
+NO_PATTERNS_YET = QT_TRANSLATE_NOOP(
+    "FeaturesView", "Sounds that come back within the recording show here once its features "
+    "are computed.")
+NO_MAP = QT_TRANSLATE_NOOP(
+    "FeaturesView",
+    "No stored sounds yet: add recordings to the feature memory to see the library's map.")
 MAX_TIMES_IN_ROW = 6  # a pattern's row lists this many occurrence times, then "…"
 PATH_ROLE = Qt.ItemDataRole.UserRole
 START_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -89,14 +98,22 @@ def summary_text(summary: FeatureSummary) -> str:
     if getattr(summary, "rms_mean", None) is not None:
         rms = f"RMS {dbfs(float(summary.rms_mean))}"
         if getattr(summary, "rms_max", None) is not None:
-            rms += f" (max {dbfs(float(summary.rms_max)).removesuffix(' dBFS')})"
+            rms += QCoreApplication.translate("FeaturesView", " (max {level})").format(
+                level=dbfs(float(summary.rms_max)).removesuffix(" dBFS")
+            )
         parts.append(rms)
     if getattr(summary, "peak", None) is not None:
-        parts.append(f"peak {dbfs(float(summary.peak))}")
-    for attr, words in (("centroid_hz_mean", "centroid"), ("bandwidth_hz_mean", "bandwidth"),
-                        ("rolloff_hz_mean", "roll-off")):
+        parts.append(
+            QCoreApplication.translate("FeaturesView", "peak {level}").format(
+                level=dbfs(float(summary.peak))
+            )
+        )
+    for attr, words in (("centroid_hz_mean", QT_TRANSLATE_NOOP("FeaturesView", "centroid")),
+                        ("bandwidth_hz_mean", QT_TRANSLATE_NOOP("FeaturesView", "bandwidth")),
+                        ("rolloff_hz_mean", QT_TRANSLATE_NOOP("FeaturesView", "roll-off"))):
         value = getattr(summary, attr, None)
         if value is not None:
+            words = QCoreApplication.translate("FeaturesView", words)
             parts.append(f"{words} {float(value):,.0f} Hz")
     if getattr(summary, "zcr_mean", None) is not None:
         parts.append(f"ZCR {float(summary.zcr_mean):.3f}")
@@ -140,7 +157,7 @@ class HintStack(QStackedWidget):
     def __init__(self, widget: QWidget, hint: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.widget = widget
-        self.hint = QLabel(hint)
+        self.hint = QLabel(QCoreApplication.translate("FeaturesView", hint))
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setContentsMargins(12, 8, 12, 8)
@@ -150,7 +167,7 @@ class HintStack(QStackedWidget):
         self.addWidget(widget)
 
     def show_hint(self, text: str) -> None:
-        self.hint.setText(text)
+        self.hint.setText(QCoreApplication.translate("FeaturesView", text))
         self.setCurrentWidget(self.hint)
 
     def show_widget(self) -> None:
@@ -174,11 +191,13 @@ class SuggestionRow(QWidget):
         self.label_id = label_id
         self.text = QLabel(suggestion_text(suggestion))
         self.text.setToolTip(_suggestion_tooltip(suggestion))
-        self.accept_button = QPushButton("Accept")
-        self.reject_button = QPushButton("Reject")
-        self.accept_button.setToolTip("This sound is a " + str(suggestion.label) +
-                                      ": keep the label and learn from it.")
-        self.reject_button.setToolTip("Not a " + str(suggestion.label) + ": drop the suggestion.")
+        self.accept_button = QPushButton(self.tr("Accept"))
+        self.reject_button = QPushButton(self.tr("Reject"))
+        self.accept_button.setToolTip(self.tr(
+            "This sound is a {label}: keep the label and learn from it.").format(
+                label=suggestion.label))
+        self.reject_button.setToolTip(self.tr("Not a {label}: drop the suggestion.").format(
+            label=suggestion.label))
         self.outcome = QLabel()
         self.outcome.hide()
         layout = QHBoxLayout(self)
@@ -193,7 +212,7 @@ class SuggestionRow(QWidget):
     def _answer(self, accepted: bool) -> None:
         self.accept_button.hide()
         self.reject_button.hide()
-        self.outcome.setText("accepted ✓" if accepted else "rejected")
+        self.outcome.setText(self.tr("accepted ✓") if accepted else self.tr("rejected"))
         self.outcome.show()
         self.answered.emit(self.label_id, accepted)
 
@@ -203,7 +222,11 @@ def _suggestion_tooltip(suggestion: Any) -> str:
     neighbours = list(getattr(suggestion, "neighbours", []) or [])
     lines = []
     if votes is not None:
-        lines.append(f"{votes} of the nearest labelled sounds say {suggestion.label}.")
+        lines.append(
+            QCoreApplication.translate(
+                "FeaturesView", "{votes} of the nearest labelled sounds say {label}."
+            ).format(votes=votes, label=suggestion.label)
+        )
     lines += [match_text(m) for m in neighbours[:5]]
     return "\n".join(lines)
 
@@ -231,9 +254,13 @@ class FeaturesView(QWidget):
         bold.setBold(True)
         self.title.setFont(bold)
         self.span_label = QLabel()
-        self.find_button = QPushButton("Find similar")
-        self.find_button.setToolTip("Look through the library for sounds like the selected span "
-                                    "(the whole recording when none is selected).")
+        self.find_button = QPushButton(self.tr("Find similar"))
+        self.find_button.setToolTip(
+            self.tr(
+                "Look through the library for sounds like the selected span "
+                "(the whole recording when none is selected)."
+            )
+        )
         self.find_button.clicked.connect(self._find_similar)
         self.summary = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.status = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
@@ -245,14 +272,15 @@ class FeaturesView(QWidget):
         self.plot_stack = HintStack(self.plot, NO_RECORDING)
 
         self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(self.tr("Feature views"))
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self._build_similar(), "Similar")
-        self.tabs.addTab(self._build_labels(), "Labels")
-        self.tabs.addTab(self._build_patterns(), "Patterns")
+        self.tabs.addTab(self._build_similar(), self.tr("Similar"))
+        self.tabs.addTab(self._build_labels(), self.tr("Labels"))
+        self.tabs.addTab(self._build_patterns(), self.tr("Patterns"))
         self.map = FeatureMap()
         self.map.point_clicked.connect(self.map_point_clicked)
         self.map_stack = HintStack(self.map, NO_MAP)
-        self.tabs.addTab(self.map_stack, "Map")
+        self.tabs.addTab(self.map_stack, self.tr("Map"))
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -298,7 +326,10 @@ class FeaturesView(QWidget):
 
     def _build_similar(self) -> QWidget:
         self.similar_list = QListWidget()
-        self.similar_list.setToolTip("Double-click or press Enter to open the recording there.")
+        self.similar_list.setAccessibleName(self.tr("Similar sounds"))
+        self.similar_list.setToolTip(
+            self.tr("Double-click or press Enter to open the recording there.")
+        )
         self.similar_list.itemActivated.connect(self._open_match)
         self.similar_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.similar_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -308,19 +339,21 @@ class FeaturesView(QWidget):
     def _build_labels(self) -> QWidget:
         page = QWidget()
         self.label_edit = QLineEdit()
-        self.label_edit.setPlaceholderText("Name the selected sound, e.g. door slam")
+        self.label_edit.setAccessibleName(self.tr("Label for the selected span"))
+        self.label_edit.setPlaceholderText(self.tr("Name the selected sound, e.g. door slam"))
         self.label_edit.setClearButtonEnabled(True)
         self.label_edit.textChanged.connect(self._update_buttons)
         self.label_edit.returnPressed.connect(self._label_span)
-        self.label_button = QPushButton("Label this span")
+        self.label_button = QPushButton(self.tr("Label this span"))
         self.label_button.clicked.connect(self._label_span)
         row = QHBoxLayout()
         row.addWidget(self.label_edit, 1)
         row.addWidget(self.label_button)
         self.suggestion_list = QListWidget()
+        self.suggestion_list.setAccessibleName(self.tr("Suggested labels"))
         self.suggestion_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.suggestion_stack = HintStack(self.suggestion_list, NO_SUGGESTIONS)
-        heading = QLabel("Suggested labels")
+        heading = QLabel(self.tr("Suggested labels"))
         layout = QVBoxLayout(page)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
@@ -331,8 +364,9 @@ class FeaturesView(QWidget):
 
     def _build_patterns(self) -> QWidget:
         self.pattern_tree = QTreeWidget()
+        self.pattern_tree.setAccessibleName(self.tr("Recurring sounds"))
         self.pattern_tree.setHeaderHidden(True)
-        self.pattern_tree.setToolTip("Click an occurrence to see and hear it.")
+        self.pattern_tree.setToolTip(self.tr("Click an occurrence to see and hear it."))
         self.pattern_tree.itemClicked.connect(self._pattern_clicked)
         self.pattern_stack = HintStack(self.pattern_tree, NO_PATTERNS)
         return self.pattern_stack
@@ -343,7 +377,7 @@ class FeaturesView(QWidget):
         """No recording: every part says what to do."""
         self.duration = 0.0
         self._span = None
-        self.title.setText("Features")
+        self.title.setText(self.tr("Features"))
         self.summary.setText("")
         self.plot.clear_spectrogram()
         self.plot_stack.show_hint(NO_RECORDING)
@@ -391,8 +425,11 @@ class FeaturesView(QWidget):
             return
         for match in matches:
             item = QListWidgetItem(match_text(match))
-            item.setToolTip(f"{match.path}\n{span_text(match.start, match.end)}, "
-                            f"similarity {match.score:.2f}\nDouble-click to open it there.")
+            item.setToolTip(
+                self.tr(
+                    "{path}\n{span}, similarity {score:.2f}\nDouble-click to open it there."
+                ).format(path=match.path, span=span_text(match.start, match.end), score=match.score)
+            )
             item.setData(PATH_ROLE, str(match.path))
             item.setData(START_ROLE, float(match.start))
             self.similar_list.addItem(item)
@@ -466,13 +503,15 @@ class FeaturesView(QWidget):
 
     def _update_buttons(self) -> None:
         has_span = self._span is not None and self._span[1] > self._span[0]
-        self.span_label.setText(f"Span {span_text(*self._span)}" if has_span else "")
+        self.span_label.setText(
+            self.tr("Span {span}").format(span=span_text(*self._span)) if has_span else ""
+        )
         self.span_label.setVisible(has_span)
         self.find_button.setEnabled(self.duration > 0)
         named = bool(self.label_edit.text().strip())
         self.label_button.setEnabled(has_span and named)
-        self.label_button.setToolTip("Give the selected span this name." if has_span else
-                                     "Drag across the spectrogram to select a span first.")
+        self.label_button.setToolTip(self.tr("Give the selected span this name.") if has_span else
+                                     self.tr("Drag across the spectrogram to select a span first."))
 
     def _find_similar(self) -> None:
         if self.duration <= 0:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu
 
 from grym_desktop.store.library import Library, TranscriptSummary
@@ -16,7 +16,16 @@ from grym_desktop.store.library import Library, TranscriptSummary
 def first_line(message: str) -> str:
     """The first non-empty line of a message; the core already writes one sentence."""
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    return lines[0] if lines else "The task failed for an unknown reason."
+    return (
+        lines[0]
+        if lines
+        else QCoreApplication.translate("History", "The task failed for an unknown reason.")
+    )
+
+
+# A library row's unfinished status, translated where shown.
+ROW_STATUS = {"incomplete": QT_TRANSLATE_NOOP("History", "incomplete"),
+              "cancelled": QT_TRANSLATE_NOOP("History", "cancelled")}
 
 
 def history_text(row: TranscriptSummary) -> str:
@@ -25,13 +34,25 @@ def history_text(row: TranscriptSummary) -> str:
     details = f"{row.model}  ·  {row.created_at.replace('T', ' ')[:16]}"
     mark = ""
     if row.status == "failed":
-        mark, details = "✗ ", f"{details}  ·  failed: {first_line(row.error or '')}"
+        mark, details = (
+            "✗ ",
+            QCoreApplication.translate("History", "{details}  ·  failed: {error}").format(
+                details=details, error=first_line(row.error or "")
+            ),
+        )
     elif row.status in ("incomplete", "cancelled"):
-        mark, details = "⚠ ", f"{details}  ·  {row.status}, {row.segment_count} segments"
+        status = QCoreApplication.translate("History", ROW_STATUS[row.status])
+        mark, details = "⚠ ", QCoreApplication.translate(
+            "History", "{details}  ·  {status}, {count} segments").format(
+                details=details, status=status, count=row.segment_count)
     elif row.status == "running":
-        details = f"{details}  ·  running…"
+        details = QCoreApplication.translate("History", "{details}  ·  running…").format(
+            details=details
+        )
     if row.edited:
-        details = f"{details}  ·  corrected"
+        details = QCoreApplication.translate("History", "{details}  ·  corrected").format(
+            details=details
+        )
     star = "★ " if row.starred else ""
     return f"{mark}{star}{row.name}\n{details}"
 
@@ -43,21 +64,22 @@ EDITED_ROLE = Qt.ItemDataRole.UserRole + 4
 DURATION_ROLE = Qt.ItemDataRole.UserRole + 5
 
 # Lengths the list can be narrowed to: (shortest, longest) in seconds.
+# The keys are English; the window shows them translated (context "History").
 LENGTHS: dict[str, tuple[float, float]] = {
-    "Any length": (0.0, float("inf")),
-    "Under 1 minute": (0.0, 60.0),
-    "1 to 10 minutes": (60.0, 600.0),
-    "10 minutes to 1 hour": (600.0, 3600.0),
-    "Over 1 hour": (3600.0, float("inf")),
+    QT_TRANSLATE_NOOP("History", "Any length"): (0.0, float("inf")),
+    QT_TRANSLATE_NOOP("History", "Under 1 minute"): (0.0, 60.0),
+    QT_TRANSLATE_NOOP("History", "1 to 10 minutes"): (60.0, 600.0),
+    QT_TRANSLATE_NOOP("History", "10 minutes to 1 hour"): (600.0, 3600.0),
+    QT_TRANSLATE_NOOP("History", "Over 1 hour"): (3600.0, float("inf")),
 }
 
 # How the list can be ordered: (key of a row, largest first).
 SORTS: dict[str, tuple[Callable[[TranscriptSummary], Any], bool]] = {
-    "Newest first": (lambda row: row.id, True),
-    "Oldest first": (lambda row: row.id, False),
-    "Name": (lambda row: row.name.lower(), False),
-    "Longest first": (lambda row: row.duration, True),
-    "Model": (lambda row: (row.model, -row.id), False),
+    QT_TRANSLATE_NOOP("History", "Newest first"): (lambda row: row.id, True),
+    QT_TRANSLATE_NOOP("History", "Oldest first"): (lambda row: row.id, False),
+    QT_TRANSLATE_NOOP("History", "Name"): (lambda row: row.name.lower(), False),
+    QT_TRANSLATE_NOOP("History", "Longest first"): (lambda row: row.duration, True),
+    QT_TRANSLATE_NOOP("History", "Model"): (lambda row: (row.model, -row.id), False),
 }
 
 
@@ -146,20 +168,20 @@ class HistoryList(QListWidget):
         transcript_id = item.data(Qt.ItemDataRole.UserRole)
         path = item.data(FILE_ROLE)
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self.transcript_chosen.emit(transcript_id))
+        menu.addAction(self.tr("Open"), lambda: self.transcript_chosen.emit(transcript_id))
         name = item.data(NAME_ROLE) or Path(path).name
-        menu.addAction("Rename…", lambda: self.rename_requested.emit(transcript_id, name))
+        menu.addAction(self.tr("Rename…"), lambda: self.rename_requested.emit(transcript_id, name))
         starred = bool(item.data(STARRED_ROLE))
-        menu.addAction("Remove star" if starred else "Star",
+        menu.addAction(self.tr("Remove star") if starred else self.tr("Star"),
                        lambda: self.star_requested.emit(transcript_id, not starred))
-        again = menu.addMenu("Transcribe again with")
+        again = menu.addMenu(self.tr("Transcribe again with"))
         for model_id in self.models:
             again.addAction(model_id, lambda m=model_id: self.again_requested.emit(path, m))
         again.setEnabled(bool(self.models) and Path(path).is_file())
-        folder = menu.addAction("Show in folder", lambda: self.folder_requested.emit(path))
+        folder = menu.addAction(self.tr("Show in folder"), lambda: self.folder_requested.emit(path))
         folder.setEnabled(Path(path).parent.is_dir())
         menu.addSeparator()
-        menu.addAction("Delete…", lambda: self.delete_requested.emit(transcript_id))
+        menu.addAction(self.tr("Delete…"), lambda: self.delete_requested.emit(transcript_id))
         return menu
 
     def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from grym_desktop.errors import GrymError
 
@@ -56,8 +56,12 @@ def failure_sentence(exc: Exception, what: str) -> str:
     """The sentence a person sees when `what` raised exc: a GrymError's own, else a short one.
 
     An unexpected error is a bug: its traceback goes to the log, never to the window.
+    A GrymError's sentence comes from the core and stays English; `what` is marked with
+    QT_TRANSLATE_NOOP("Jobs", …) by callers and translated here.
     """
     if isinstance(exc, GrymError):
         return str(exc)
     log.error("%s stopped unexpectedly", what, exc_info=exc)
-    return f"{what} stopped unexpectedly ({type(exc).__name__}); see the log."
+    return QCoreApplication.translate(
+        "Jobs", "{what} stopped unexpectedly ({error}); see the log."
+    ).format(what=QCoreApplication.translate("Jobs", what), error=type(exc).__name__)

@@ -82,35 +82,37 @@ class LivePanel(QWidget):
 
     def _build(self) -> None:
         self.device_box = QComboBox()
+        self.device_box.setAccessibleName(self.tr("Input"))
         self.device_box.setMinimumContentsLength(18)
-        self.refresh_button = QPushButton("Rescan")
-        self.refresh_button.setToolTip("Look for microphones again")
+        self.refresh_button = QPushButton(self.tr("Rescan"))
+        self.refresh_button.setToolTip(self.tr("Look for microphones again"))
         self.refresh_button.clicked.connect(lambda: self.refresh_devices(rescan=True))
-        self.file_button = QPushButton("File…")
-        self.file_button.setToolTip("Replay an audio file as if it were a microphone")
+        self.file_button = QPushButton(self.tr("File…"))
+        self.file_button.setToolTip(self.tr("Replay an audio file as if it were a microphone"))
         self.file_button.clicked.connect(self.choose_file)
-        self.record_button = QPushButton("● Record")
+        self.record_button = QPushButton(self.tr("● Record"))
         self.record_button.clicked.connect(self.toggle)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Input"))
+        top.addWidget(QLabel(self.tr("Input")))
         top.addWidget(self.device_box, 1)
         top.addWidget(self.refresh_button)
         top.addWidget(self.file_button)
         top.addWidget(self.record_button)
 
         self.model_box = QComboBox()
+        self.model_box.setAccessibleName(self.tr("Model"))
         self.model_box.addItems(transcribe_models())
         self.meter = QProgressBar()
         self.meter.setRange(METER_FLOOR_DB, 0)
         self.meter.setValue(METER_FLOOR_DB)
         self.meter.setTextVisible(False)
         self.meter.setMaximumHeight(10)
-        self.meter.setToolTip("Input level")
+        self.meter.setToolTip(self.tr("Input level"))
         self.elapsed_label = QLabel("00:00")
         self.backlog_label = QLabel("")
-        self.state_label = QLabel("Ready")
+        self.state_label = QLabel(self.tr("Ready"))
         info = QHBoxLayout()
-        info.addWidget(QLabel("Model"))
+        info.addWidget(QLabel(self.tr("Model")))
         info.addWidget(self.model_box)
         info.addWidget(self.meter, 1)
         info.addWidget(self.elapsed_label)
@@ -123,12 +125,15 @@ class LivePanel(QWidget):
         self.message.hide()
 
         self.view = QTextEdit()
+        self.view.setAccessibleName(self.tr("Live transcript"))
         self.view.setReadOnly(True)
-        self.view.setPlaceholderText("Press Record and speak: the text follows within a second.")
+        self.view.setPlaceholderText(
+            self.tr("Press Record and speak: the text follows within a second.")
+        )
 
         self.export_row = ExportRow(self.settings)
         self.export_row.exported.connect(lambda path: self.state_label.setText(
-            f"Exported {path.name}"))
+            self.tr("Exported {name}").format(name=path.name)))
         self.export_row.failed.connect(self.show_message)
         bottom = QHBoxLayout()
         bottom.addWidget(self.state_label, 1)
@@ -172,7 +177,9 @@ class LivePanel(QWidget):
         for name in names:
             self.device_box.addItem(name, name)
         if remembered and remembered not in names and not remembered.startswith(FILE_PREFIX):
-            self.device_box.insertItem(0, f"{remembered} (not connected)", remembered)
+            self.device_box.insertItem(
+                0, self.tr("{remembered} (not connected)").format(remembered=remembered), remembered
+            )
         for text, (path, _realtime) in self._files.items():
             self.device_box.addItem(text, text)
             self.device_box.setItemData(self.device_box.count() - 1, path,
@@ -184,7 +191,7 @@ class LivePanel(QWidget):
         if index >= 0:
             self.device_box.setCurrentIndex(index)
         if self.device_box.count() == 0:
-            self.device_box.addItem("No microphone found", None)
+            self.device_box.addItem(self.tr("No microphone found"), None)
 
     def device_names(self) -> list[str]:
         """The microphones in the input list (not the replayed files)."""
@@ -200,7 +207,7 @@ class LivePanel(QWidget):
         self.device_box.setCurrentIndex(self.device_box.findData(text))
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Replay an audio file")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Replay an audio file"))
         if path:
             self.use_file(path)
 
@@ -212,7 +219,7 @@ class LivePanel(QWidget):
             return lambda: FileSource(path, realtime=realtime)
         if choice is None:
             def no_device():
-                raise DeviceError("No microphone was found on this computer.")
+                raise DeviceError(self.tr("No microphone was found on this computer."))
             return no_device
         return lambda: MicrophoneSource(choice)
 
@@ -239,16 +246,16 @@ class LivePanel(QWidget):
         self.export_row.set_transcript(None)
         self.message.hide()
         self.running = True
-        self.record_button.setText("■ Stop")
+        self.record_button.setText(self.tr("■ Stop"))
         self.device_box.setEnabled(False)
         self.model_box.setEnabled(False)
-        self.state_label.setText("Starting…")
+        self.state_label.setText(self.tr("Starting…"))
         self.worker.start_live(self._make_source(), self.model_box.currentText())
 
     def stop(self) -> None:
         """Stop listening; what was heard is still finished."""
         if self.running:
-            self.state_label.setText("Finishing…")
+            self.state_label.setText(self.tr("Finishing…"))
             self.record_button.setEnabled(False)
             self.worker.stop_live(drain=True)
 
@@ -261,7 +268,7 @@ class LivePanel(QWidget):
 
     def _ended(self, state: str) -> None:
         self.running = False
-        self.record_button.setText("● Record")
+        self.record_button.setText(self.tr("● Record"))
         self.record_button.setEnabled(True)
         self.device_box.setEnabled(True)
         self.model_box.setEnabled(True)
@@ -273,8 +280,11 @@ class LivePanel(QWidget):
 
     def on_live_event(self, event: LiveEvent) -> None:
         if isinstance(event, LiveStarted):
-            self.state_label.setText(f"Listening to {event.source} · {event.model} · "
-                                     f"{event.precision}")
+            self.state_label.setText(
+                self.tr("Listening to {source} · {model} · {precision}").format(
+                    source=event.source, model=event.model, precision=event.precision
+                )
+            )
         elif isinstance(event, LivePartial):
             self._set_partial(event.text)
         elif isinstance(event, LiveFinal):
@@ -319,21 +329,26 @@ class LivePanel(QWidget):
         set_bar_value(self.meter, max(METER_FLOOR_DB, min(0, round(event.level))))
         self.elapsed_label.setText(clock(event.elapsed, decimals=0))
         behind = event.backlog
-        self.backlog_label.setText(f"{behind:.1f} s behind" if behind >= 0.05 else "")
+        self.backlog_label.setText(
+            self.tr("{behind:.1f} s behind").format(behind=behind) if behind >= 0.05 else ""
+        )
         self.backlog_label.setStyleSheet("color: #b03a2e;" if behind > 10 else "")
         if event.state == "loading":
-            self.state_label.setText("Loading the model…")
+            self.state_label.setText(self.tr("Loading the model…"))
 
     def on_finished(self, transcript: Transcript) -> None:
         self.transcript = transcript
         self.export_row.set_transcript(transcript if transcript.segments else None)
-        self._ended(f"Saved to the library: {len(transcript.segments)} segments, "
-                    f"{clock(transcript.duration, decimals=0)}")
+        self._ended(
+            self.tr("Saved to the library: {count} segments, {duration}").format(
+                count=len(transcript.segments), duration=clock(transcript.duration, decimals=0)
+            )
+        )
         self.saved.emit(transcript)
 
     def on_failed(self, message: str) -> None:
         self.show_message(message)
-        self._ended("Stopped")
+        self._ended(self.tr("Stopped"))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -74,7 +74,7 @@ from grym_desktop.ui.widgets import (
     size_on_screen,
     transcribe_models,
 )
-from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord
+from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord, stage_text, status_text
 
 STATUS_COLOURS = {
     Status.RUNNING: "#1f5fbf", Status.DONE: "#1e7b34", Status.FAILED: "#b03a2e",
@@ -95,13 +95,13 @@ WAVEFORM_HEIGHT = 64
 SEARCH_LIMIT = 100
 
 
-# What each pressure level makes the planner do, for the status bar.
+# What each pressure level makes the planner do, for the status bar (translated when shown).
 PRESSURE_EFFECTS = {
     "normal": "",
-    "elevated": " (reduced precision preferred)",
-    "high": " (batch 1, 30 s windows)",
-    "warning": " (warning: close to the limit)",
-    "critical": " (no new loads)",
+    "elevated": QT_TRANSLATE_NOOP("MainWindow", " (reduced precision preferred)"),
+    "high": QT_TRANSLATE_NOOP("MainWindow", " (batch 1, 30 s windows)"),
+    "warning": QT_TRANSLATE_NOOP("MainWindow", " (warning: close to the limit)"),
+    "critical": QT_TRANSLATE_NOOP("MainWindow", " (no new loads)"),
 }
 
 
@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
 
         # Live transcription runs on the same worker (one model host, one model at a time).
         self.live_panel = LivePanel(w, self.settings)
-        self.live_dock = QDockWidget("Live", self)
+        self.live_dock = QDockWidget(self.tr("Live"), self)
         self.live_dock.setObjectName("live")
         self.live_dock.setWidget(self.live_panel)
         # Closable: View ▸ Live brings it back; closed, it takes no room.
@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.memory_dock, self.live_dock, Qt.Orientation.Horizontal)
         # Features of the shown recording, a tab beside Memory; computed only while looked at.
         self.features_panel = FeaturesPanel(w, self.settings)
-        self.features_dock = QDockWidget("Features", self)
+        self.features_dock = QDockWidget(self.tr("Features"), self)
         self.features_dock.setObjectName("features")
         self.features_dock.setWidget(self.features_panel)
         self.features_dock.setFeatures(PANEL_FEATURES)
@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self.transcript_view.segment_selected.connect(self.features_panel.show_span)
         # Questions about the shown recording, answered by an audio-language model.
         self.ask_panel = AskPanel()
-        self.ask_dock = QDockWidget("Ask", self)
+        self.ask_dock = QDockWidget(self.tr("Ask"), self)
         self.ask_dock.setObjectName("ask")
         self.ask_dock.setWidget(self.ask_panel)
         self.ask_dock.setFeatures(PANEL_FEATURES)
@@ -219,15 +219,20 @@ class MainWindow(QMainWindow):
         self.drop_zone = DropZone()
         self.drop_zone.files_dropped.connect(self.add_files)
         self.model_box = ModelPicker(self.limit_bytes)  # installed first; offers downloads
+        self.model_box.setAccessibleName(self.tr("Model"))
         model_row = QHBoxLayout()
-        model_row.addWidget(QLabel("Model"))
+        model_row.addWidget(QLabel(self.tr("Model")))
         model_row.addWidget(self.model_box, 1)
-        self.models_button = QPushButton("Models…")
+        self.models_button = QPushButton(self.tr("Models…"))
         self.models_button.clicked.connect(self.open_model_manager)
         model_row.addWidget(self.models_button)
 
         self.queue = QTreeWidget()
-        self.queue.setHeaderLabels(["File", "Status"])
+        self.queue.setAccessibleName(self.tr("Queue"))
+        self.queue.setAccessibleDescription(
+            self.tr("The files waiting, running and done, with their status")
+        )
+        self.queue.setHeaderLabels([self.tr("File"), self.tr("Status")])
         self.queue.setRootIsDecorated(False)
         self.queue.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.queue.setUniformRowHeights(True)
@@ -238,15 +243,17 @@ class MainWindow(QMainWindow):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("idle")
-        self.cancel_button = QPushButton("Cancel")
+        self.progress_bar.setFormat(self.tr("idle"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_running)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(self.tr("Remove"))
         self.remove_button.clicked.connect(self.remove_selected)
         buttons = QHBoxLayout()
-        self.override_button = QPushButton("Load anyway…")
-        self.override_button.setToolTip("Load a model the memory guard refused, after confirming")
+        self.override_button = QPushButton(self.tr("Load anyway…"))
+        self.override_button.setToolTip(
+            self.tr("Load a model the memory guard refused, after confirming")
+        )
         self.override_button.setEnabled(False)
         self.override_button.clicked.connect(self.load_anyway)
         buttons.addWidget(self.cancel_button)
@@ -254,6 +261,10 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.override_button)
 
         self.history = HistoryList()
+        self.history.setAccessibleName(self.tr("Library"))
+        self.history.setAccessibleDescription(
+            self.tr("Past transcripts; the context menu renames, stars or deletes one")
+        )
         self.history.transcript_chosen.connect(self.open_history_item)
         self.history.again_requested.connect(self.transcribe_again)
         self.history.folder_requested.connect(
@@ -262,39 +273,50 @@ class MainWindow(QMainWindow):
         self.history.rename_requested.connect(self.rename_history_item)
         self.history.star_requested.connect(self.star_history_item)
         self.history_filter = QLineEdit()
-        self.history_filter.setPlaceholderText("Filter by name, file, model or date")
+        self.history_filter.setAccessibleName(self.tr("Filter the library"))
+        self.history_filter.setPlaceholderText(self.tr("Filter by name, file, model or date"))
         self.history_filter.setClearButtonEnabled(True)
         self.history_filter.textChanged.connect(self.history.set_filter)
         # Search through the words of every transcript; a hit opens it there and plays.
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search the words of every transcript")
+        self.search_box.setAccessibleName(self.tr("Search all transcripts"))
+        self.search_box.setPlaceholderText(self.tr("Search the words of every transcript"))
         self.search_box.setClearButtonEnabled(True)
         self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
         self.search_box.textChanged.connect(
             lambda text: None if text.strip() else self.search_results.hide())
         self.search_results = QListWidget()
+        self.search_results.setAccessibleName(self.tr("Search results"))
         self.search_results.setWordWrap(True)
         self.search_results.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.search_results.itemClicked.connect(self.open_search_hit)
         self.search_results.hide()
         self.starred_only = QToolButton()
+        self.starred_only.setAccessibleName(self.tr("Show starred transcripts only"))
         self.starred_only.setText("★")
         self.starred_only.setCheckable(True)
-        self.starred_only.setToolTip("Show starred transcripts only")
+        self.starred_only.setToolTip(self.tr("Show starred transcripts only"))
         self.starred_only.toggled.connect(self.history.set_starred_only)
         self.edited_only = QToolButton()
+        self.edited_only.setAccessibleName(self.tr("Show corrected transcripts only"))
         self.edited_only.setText("✎")
         self.edited_only.setCheckable(True)
-        self.edited_only.setToolTip("Show corrected transcripts only")
+        self.edited_only.setToolTip(self.tr("Show corrected transcripts only"))
         self.edited_only.toggled.connect(self.history.set_edited_only)
         self.history_sort = QComboBox()
-        self.history_sort.addItems(list(SORTS))
-        self.history_sort.setToolTip("Order of the library")
-        self.history_sort.currentTextChanged.connect(self.history.set_sort)
+        self.history_sort.setAccessibleName(self.tr("Order of the library"))
+        for key in SORTS:  # shown translated; the key goes to the list
+            self.history_sort.addItem(QCoreApplication.translate("History", key), key)
+        self.history_sort.setToolTip(self.tr("Order of the library"))
+        self.history_sort.currentIndexChanged.connect(
+            lambda _: self.history.set_sort(self.history_sort.currentData()))
         self.history_length = QComboBox()
-        self.history_length.addItems(list(LENGTHS))
-        self.history_length.setToolTip("Only transcripts of this length")
-        self.history_length.currentTextChanged.connect(self.history.set_length)
+        self.history_length.setAccessibleName(self.tr("Length of the transcripts shown"))
+        for key in LENGTHS:
+            self.history_length.addItem(QCoreApplication.translate("History", key), key)
+        self.history_length.setToolTip(self.tr("Only transcripts of this length"))
+        self.history_length.currentIndexChanged.connect(
+            lambda _: self.history.set_length(self.history_length.currentData()))
         for box in (self.history_length, self.history_sort):  # narrow sidebars cut the text
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(6)
@@ -311,14 +333,14 @@ class MainWindow(QMainWindow):
         sidebar = QWidget()
         sv = QVBoxLayout(sidebar)
         sv.setContentsMargins(8, 8, 4, 8)
-        sv.addWidget(_heading("Library"))
+        sv.addWidget(_heading(self.tr("Library")))
         sv.addWidget(self.search_box)
         sv.addWidget(self.search_results, 1)
         sv.addLayout(filter_row)
         sv.addLayout(order_row)
         sv.addWidget(self.history, 1)
 
-        self.transcript_title = ElidedLabel("No transcript yet")
+        self.transcript_title = ElidedLabel(self.tr("No transcript yet"))
         bold = self.transcript_title.font()
         bold.setBold(True)
         self.transcript_title.setFont(bold)
@@ -353,7 +375,10 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.save_draft)
         self.export_row = ExportRow(self.settings)
         self.export_row.exported.connect(
-            lambda path: self.statusBar().showMessage(f"Exported {path}", 8000))
+            lambda path: self.statusBar().showMessage(
+                self.tr("Exported {path}").format(path=path), 8000
+            )
+        )
         self.export_row.failed.connect(lambda message: self.statusBar().showMessage(
             first_line(message)))
         self.speakers_bar = SpeakersBar()
@@ -399,15 +424,15 @@ class MainWindow(QMainWindow):
         # The memory chart: a panel under the transcript that closes, floats or moves.
         self.chart = MemoryChart()
         self.memory_panel = MemoryPanel(self.chart)  # the chart plus the profiler's report
-        self.memory_dock = QDockWidget("Memory", self)
+        self.memory_dock = QDockWidget(self.tr("Memory"), self)
         self.memory_dock.setObjectName("memory")
         self.memory_dock.setWidget(self.memory_panel)
         self.memory_dock.setFeatures(PANEL_FEATURES)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.memory_dock)
 
         right = Qt.TextElideMode.ElideRight
-        self.model_label = ElidedLabel("Model: none loaded", mode=right)
-        self.pressure_label = ElidedLabel("Memory: –", mode=right)
+        self.model_label = ElidedLabel(self.tr("Model: none loaded"), mode=right)
+        self.pressure_label = ElidedLabel(self.tr("Memory: –"), mode=right)
         self.watch_label = ElidedLabel("", mode=right)  # "Watching FOLDER → OUTPUT"
         self.watch_label.hide()
         for label in (self.watch_label, self.model_label, self.pressure_label):
@@ -417,55 +442,67 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         """File, Edit, View, Models and Help, with the usual shortcuts."""
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open files…", self.drop_zone.open_files, QKeySequence.Open)
-        self._action(file_menu, "&Export transcript…", self.export_row.choose_file, "Ctrl+E")
+        file_menu = bar.addMenu(self.tr("&File"))
+        self._action(
+            file_menu, self.tr("&Open files…"), self.drop_zone.open_files, QKeySequence.Open
+        )
+        self._action(
+            file_menu, self.tr("&Export transcript…"), self.export_row.choose_file, "Ctrl+E"
+        )
         file_menu.addSeparator()
-        self._action(file_menu, "&Watch a folder…", self.open_watch_dialog)
-        self.stop_watch_action = self._action(file_menu, "S&top watching", self.stop_watching)
+        self._action(file_menu, self.tr("&Watch a folder…"), self.open_watch_dialog)
+        self.stop_watch_action = self._action(
+            file_menu, self.tr("S&top watching"), self.stop_watching
+        )
         self.stop_watch_action.setEnabled(False)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
-        edit_menu = bar.addMenu("&Edit")
+        self._action(file_menu, self.tr("&Quit"), self.close, "Ctrl+Q")
+        edit_menu = bar.addMenu(self.tr("&Edit"))
         editor = self.transcript_view.actions_by_name
         edit_menu.addAction(editor["undo"])
         edit_menu.addAction(editor["redo"])
         edit_menu.addSeparator()
-        self._action(edit_menu, "&Find in transcript…", self.find_in_transcript, QKeySequence.Find)
-        self._action(edit_menu, "Search &all transcripts", self.focus_search, "Ctrl+Shift+F")
+        self._action(
+            edit_menu, self.tr("&Find in transcript…"), self.find_in_transcript, QKeySequence.Find
+        )
+        self._action(
+            edit_menu, self.tr("Search &all transcripts"), self.focus_search, "Ctrl+Shift+F"
+        )
         edit_menu.addAction(editor["replace"])
-        self._action(edit_menu, "&Save corrections", self.save_edits, QKeySequence.Save)
+        self._action(edit_menu, self.tr("&Save corrections"), self.save_edits, QKeySequence.Save)
         edit_menu.addSeparator()
         for name in ("split", "merge", "delete", "start_earlier", "start_later", "end_earlier",
                      "end_later"):
             edit_menu.addAction(editor[name])
         edit_menu.addSeparator()
-        self._action(edit_menu, "&Settings…", self.open_settings, "Ctrl+,")
-        view_menu = bar.addMenu("&View")
+        self._action(edit_menu, self.tr("&Settings…"), self.open_settings, "Ctrl+,")
+        view_menu = bar.addMenu(self.tr("&View"))
         live = self.live_dock.toggleViewAction()
-        live.setText("&Live microphone")
+        live.setText(self.tr("&Live microphone"))
         live.setShortcut(QKeySequence("Ctrl+L"))
         view_menu.addAction(live)
-        self._action(view_menu, "Start/stop &recording", self.toggle_recording, "Ctrl+R")
+        self._action(view_menu, self.tr("Start/stop &recording"), self.toggle_recording, "Ctrl+R")
         memory = self.memory_dock.toggleViewAction()
-        memory.setText("&Memory chart")
+        memory.setText(self.tr("&Memory chart"))
         memory.setShortcut(QKeySequence("Ctrl+M"))
         view_menu.addAction(memory)
         features = self.features_dock.toggleViewAction()
-        features.setText("Audio &features")
+        features.setText(self.tr("Audio &features"))
         features.setShortcut(QKeySequence("Ctrl+Shift+E"))
         features.triggered.connect(self._features_opened)
         view_menu.addAction(features)
         ask = self.ask_dock.toggleViewAction()
-        ask.setText("&Ask the recording")
+        ask.setText(self.tr("&Ask the recording"))
         ask.setShortcut(QKeySequence("Ctrl+Shift+A"))
         view_menu.addAction(ask)
-        models_menu = bar.addMenu("&Models")
-        self._action(models_menu, "&Models…", self.open_model_manager, "Ctrl+Shift+M")
-        self._action(models_menu, "&Fallback models…", self.edit_fallback_chain)
-        self._action(models_menu, "&Compare two models…", self.open_compare, "Ctrl+Shift+C")
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About grym-desktop", self.show_about)
+        models_menu = bar.addMenu(self.tr("&Models"))
+        self._action(models_menu, self.tr("&Models…"), self.open_model_manager, "Ctrl+Shift+M")
+        self._action(models_menu, self.tr("&Fallback models…"), self.edit_fallback_chain)
+        self._action(
+            models_menu, self.tr("&Compare two models…"), self.open_compare, "Ctrl+Shift+C"
+        )
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("&About grym-desktop"), self.show_about)
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
         action = menu.addAction(text)
@@ -492,8 +529,9 @@ class MainWindow(QMainWindow):
 
     def stop_watching(self) -> None:
         self.watch_runner.stop()
-        self.statusBar().showMessage("Stopped watching; files already queued still finish.",
-                                     8000)
+        self.statusBar().showMessage(
+            self.tr("Stopped watching; files already queued still finish."), 8000
+        )
 
     def _show_watch_status(self, text: str) -> None:
         self.watch_label.setText(text)
@@ -514,9 +552,11 @@ class MainWindow(QMainWindow):
         self.live_panel.toggle()
 
     def find_in_transcript(self) -> None:
-        text, ok = QInputDialog.getText(self, "Find", "Find in the transcript:")
+        text, ok = QInputDialog.getText(self, self.tr("Find"), self.tr("Find in the transcript:"))
         if ok and text and not self.transcript_view.find_next(text):
-            self.statusBar().showMessage(f"“{text}” is not in this transcript.", 5000)
+            self.statusBar().showMessage(
+                self.tr("“{text}” is not in this transcript.").format(text=text), 5000
+            )
 
     # -- corrections ---------------------------------------------------------------------
 
@@ -558,7 +598,9 @@ class MainWindow(QMainWindow):
         self.transcript_view.set_saved()
         self.shown = replace(self.shown, edited=True)
         self._show_title()
-        self.statusBar().showMessage("Saved the corrections; the model's text is kept too.", 8000)
+        self.statusBar().showMessage(
+            self.tr("Saved the corrections; the model's text is kept too."), 8000
+        )
         self.refresh_history()
         return True
 
@@ -568,8 +610,8 @@ class MainWindow(QMainWindow):
         if self.shown is None or not self.transcript_view.modified:
             return True
         answer = QMessageBox.question(
-            self, "Save corrections?",
-            f"Save your corrections to {Path(self.shown.file).name}?",
+            self, self.tr("Save corrections?"),
+            self.tr("Save your corrections to {name}?").format(name=Path(self.shown.file).name),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Save:
@@ -597,23 +639,31 @@ class MainWindow(QMainWindow):
             if draft is None:
                 continue
             answer = QMessageBox.question(
-                self, "Unsaved corrections",
-                f"Your corrections to {Path(transcript.file).name} were not saved. "
-                "Open them to go on?",
-                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard)
+                self,
+                self.tr("Unsaved corrections"),
+                self.tr("Your corrections to {name} were not saved. Open them to go on?").format(
+                    name=Path(transcript.file).name
+                ),
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard,
+            )
             if answer == QMessageBox.StandardButton.Discard:
                 self.library.discard_draft(transcript_id)
                 continue
             transcript.library_id = transcript_id
             self.following = False
             self.show_transcript(transcript)
-            self.transcript_view.apply(draft, "Unsaved corrections")
+            self.transcript_view.apply(draft, self.tr("Unsaved corrections"))
             return
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About grym-desktop",
-                          "grym-desktop: local audio transcription under a memory governor.\n"
-                          "Every model runs on this machine; nothing is sent anywhere.")
+        QMessageBox.about(
+            self,
+            self.tr("About grym-desktop"),
+            self.tr(
+                "grym-desktop: local audio transcription under a memory governor.\n"
+                "Every model runs on this machine; nothing is sent anywhere."
+            ),
+        )
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -698,7 +748,7 @@ class MainWindow(QMainWindow):
 
     def cancel_running(self) -> None:
         if self.running_id is not None:
-            self.statusBar().showMessage("Cancelling…")
+            self.statusBar().showMessage(self.tr("Cancelling…"))
             self.worker.cancel()
 
     def remove_selected(self) -> None:
@@ -707,7 +757,9 @@ class MainWindow(QMainWindow):
             task_id = item.data(0, Qt.ItemDataRole.UserRole)
             status = self.tasks[task_id].status
             if status == Status.RUNNING:
-                self.statusBar().showMessage("A running task cannot be removed; use Cancel.", 5000)
+                self.statusBar().showMessage(
+                    self.tr("A running task cannot be removed; use Cancel."), 5000
+                )
                 continue
             if status == Status.QUEUED and not self.worker.remove(task_id):
                 continue  # it has just started; its row stays
@@ -747,7 +799,9 @@ class MainWindow(QMainWindow):
             self.search_results.addItem(first_line(str(exc)))
             return
         if not hits:
-            self.search_results.addItem(f"No transcript says “{query.strip()}”.")
+            self.search_results.addItem(
+                self.tr("No transcript says “{query}”.").format(query=query.strip())
+            )
         for hit in hits:
             item = QListWidgetItem(f"{hit.name}  ·  {clock(hit.start)}\n{hit.snippet}")
             item.setData(Qt.ItemDataRole.UserRole, hit)
@@ -778,7 +832,9 @@ class MainWindow(QMainWindow):
 
     def rename_history_item(self, transcript_id: int, name: str) -> None:
         """Ask for a new name; an empty one gives the transcript back its file's name."""
-        new, ok = QInputDialog.getText(self, "Rename transcript", "Name:", text=name)
+        new, ok = QInputDialog.getText(
+            self, self.tr("Rename transcript"), self.tr("Name:"), text=name
+        )
         if ok:
             self._change_history_item(self.library.rename_transcript, transcript_id, new)
 
@@ -798,14 +854,21 @@ class MainWindow(QMainWindow):
         item = next((self.history.item(i) for i in range(self.history.count())
                      if self.history.item(i).data(Qt.ItemDataRole.UserRole) == transcript_id),
                     None)
-        name = item.text().splitlines()[0] if item is not None else "this transcript"
+        name = item.text().splitlines()[0] if item is not None else self.tr("this transcript")
         path = item.data(FILE_ROLE) if item is not None else ""
         recording = bool(path) and is_app_recording(path)  # a live session's, in our folder
         answer = QMessageBox.question(
-            self, "Delete transcript?",
-            f"Delete the transcript of {name} and its recording from the library?" if recording
-            else f"Delete the transcript of {name} from the library? The audio file stays "
-                 "where it is.")
+            self,
+            self.tr("Delete transcript?"),
+            self.tr("Delete the transcript of {name} and its recording from the library?").format(
+                name=name
+            )
+            if recording
+            else self.tr(
+                "Delete the transcript of {name} from the library? "
+                "The audio file stays where it is."
+            ).format(name=name),
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
@@ -815,12 +878,14 @@ class MainWindow(QMainWindow):
         except (GrymError, OSError) as exc:
             self.statusBar().showMessage(first_line(str(exc)))
             return
-        self.statusBar().showMessage(f"Deleted the transcript of {name}.", 5000)
+        self.statusBar().showMessage(
+            self.tr("Deleted the transcript of {name}.").format(name=name), 5000
+        )
         if self.shown is not None and self.shown.library_id == transcript_id:
             self.autosave_timer.stop()
             self.shown = None
             self.transcript_view.clear()
-            self.transcript_title.setText("No transcript yet")
+            self.transcript_title.setText(self.tr("No transcript yet"))
             self.export_row.set_transcript(None)
             self._load_audio(None)
         self.refresh_history()
@@ -904,8 +969,10 @@ class MainWindow(QMainWindow):
             return
         transcript.library_id = shown.library_id
         self.show_transcript(transcript, self.shown_task_id)
-        known = "" if is_unnamed(new) else "; the voice library will recognise them"
-        self.statusBar().showMessage(f"{old} is now {new}{known}.", 8000)
+        known = "" if is_unnamed(new) else self.tr("; the voice library will recognise them")
+        self.statusBar().showMessage(
+            self.tr("{old} is now {new}{known}.").format(old=old, new=new, known=known), 8000
+        )
 
     def open_recording(self, path: str, start: float) -> None:
         """Open the newest transcript of another recording (a similar sound, a point of the
@@ -916,8 +983,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(first_line(str(exc)))
             return
         if transcript_id is None:
-            self.statusBar().showMessage(f"{Path(path).name} has no transcript yet; drop it "
-                                         "on the window to open it.", 8000)
+            self.statusBar().showMessage(
+                self.tr("{name} has no transcript yet; drop it on the window to open it.").format(
+                    name=Path(path).name
+                ),
+                8000,
+            )
             return
         self.open_history_item(transcript_id)
         if self.shown is not None and self.shown.library_id == transcript_id:
@@ -963,7 +1034,11 @@ class MainWindow(QMainWindow):
     def locate_audio(self, missing: str) -> None:
         """The user points at where the audio file went; it plays from there."""
         path, _ = QFileDialog.getOpenFileName(
-            self, f"Locate {Path(missing).name}", str(Path(missing).parent), MEDIA_FILTER)
+            self,
+            self.tr("Locate {name}").format(name=Path(missing).name),
+            str(Path(missing).parent),
+            QCoreApplication.translate("DropZone", MEDIA_FILTER),
+        )
         if path:
             self.relocate_audio(path)
 
@@ -983,11 +1058,11 @@ class MainWindow(QMainWindow):
 
     def _show_title(self) -> None:
         transcript = self.shown
-        notes = "" if transcript.complete else " · incomplete"
+        notes = "" if transcript.complete else self.tr(" · incomplete")
         if self.transcript_view.modified:
-            notes += " · corrected, not saved (Ctrl+S)"
+            notes += self.tr(" · corrected, not saved (Ctrl+S)")
         elif transcript.edited:
-            notes += " · corrected"
+            notes += self.tr(" · corrected")
         self.transcript_title.setText(
             f"{Path(transcript.file).name} · {transcript.model} · {transcript.precision}{notes}")
 
@@ -996,8 +1071,14 @@ class MainWindow(QMainWindow):
         and one per warning (a file cut short)."""
         lines = [first_line(w) for w in warnings or []]
         if fallback is not None:
-            lines.insert(0, f"Transcribed with {fallback.to_model} instead of "
-                            f"{fallback.from_model}: {first_line(fallback.reason)}")
+            lines.insert(
+                0,
+                self.tr("Transcribed with {to_model} instead of {from_model}: {reason}").format(
+                    to_model=fallback.to_model,
+                    from_model=fallback.from_model,
+                    reason=first_line(fallback.reason),
+                ),
+            )
         if not lines:
             self.fallback_label.hide()
             return
@@ -1017,8 +1098,15 @@ class MainWindow(QMainWindow):
         state = read_state(self.limit_bytes, self.host_pid or None)
         self.chart.set_limits(state.limit, state.budget)
         self.pressure_label.setText(
-            f"Memory: {state.level}{PRESSURE_EFFECTS[state.level]} · {state.pressure:.0%} of "
-            f"{format_size(state.limit)} · budget {format_size(state.budget)}"
+            self.tr(
+                "Memory: {level}{effect} · {pressure:.0%} of {limit} · budget {budget}"
+            ).format(
+                level=state.level,
+                effect=self.tr(PRESSURE_EFFECTS[state.level]) if state.level != "normal" else "",
+                pressure=state.pressure,
+                limit=format_size(state.limit),
+                budget=format_size(state.budget),
+            )
         )
 
     def _show_record(self, record: TaskRecord, text: str) -> None:
@@ -1048,9 +1136,12 @@ class MainWindow(QMainWindow):
         record = chosen[0] if chosen else refused[-1]
         request = record.request
         answer = QMessageBox.question(
-            self, "Load anyway?",
-            f"{record.error}\n\nLoad {request.model_id} anyway? The watchdog still stops the "
-            "model host if it goes above the limit.",
+            self,
+            self.tr("Load anyway?"),
+            self.tr(
+                "{error}\n\nLoad {model_id} anyway? The watchdog still stops the model host "
+                "if it goes above the limit."
+            ).format(error=record.error, model_id=request.model_id),
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
@@ -1073,12 +1164,14 @@ class MainWindow(QMainWindow):
             self.worker.set_settings(edited)
             model_id = self.model_box.current_model_id()
             chain = " → ".join(fallback_chain("transcribe", model_id, edited))
-            self.statusBar().showMessage(f"Fallback chain: {chain}.", 8000)
+            self.statusBar().showMessage(
+                self.tr("Fallback chain: {chain}.").format(chain=chain), 8000
+            )
 
     # -- worker signals ------------------------------------------------------------------
 
     def on_task_queued(self, record: TaskRecord) -> None:
-        item = QTreeWidgetItem([Path(record.path).name, "queued"])
+        item = QTreeWidgetItem([Path(record.path).name, self.tr("queued")])
         item.setData(0, Qt.ItemDataRole.UserRole, record.id)
         item.setToolTip(0, record.path)
         self.queue.addTopLevelItem(item)
@@ -1088,18 +1181,22 @@ class MainWindow(QMainWindow):
     def on_task_started(self, record: TaskRecord) -> None:
         name = Path(record.path).name
         self.running_id = record.id
-        self._show_record(record, "starting")
+        self._show_record(record, self.tr("starting"))
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
-        self.progress_bar.setFormat(f"{self._queue_position()}: %p%")
+        self.progress_bar.setFormat(
+            self.tr("{queue_position}: %p%").format(queue_position=self._queue_position())
+        )
         self.running_segments = []
         self.decode_started = None
         self.stage = "transcribing"
         if self.following:
             self._show_running(record)
         else:
-            self.statusBar().showMessage(f"Transcribing {name}: click its row to watch it.", 8000)
-        self.chart.add_marker("start", f"start {short_name(record.path)}")
+            self.statusBar().showMessage(
+                self.tr("Transcribing {name}: click its row to watch it.").format(name=name), 8000
+            )
+        self.chart.add_marker("start", self.tr("start {path}").format(path=short_name(record.path)))
 
     def _show_running(self, record: TaskRecord) -> None:
         """The running task in the transcript view, with the segments it has so far."""
@@ -1109,7 +1206,9 @@ class MainWindow(QMainWindow):
         self.export_row.set_transcript(None)
         self.transcript_view.set_segments(self.running_segments, editable=False)
         self.fallback_label.hide()
-        self.transcript_title.setText(f"{Path(record.path).name} · transcribing…")
+        self.transcript_title.setText(
+            self.tr("{name} · transcribing…").format(name=Path(record.path).name)
+        )
 
     def on_progress(self, task_id: int, fraction: float) -> None:
         if task_id != self.running_id:
@@ -1119,9 +1218,11 @@ class MainWindow(QMainWindow):
             self.decode_started = (now, fraction)
         left = time_left(*self.decode_started, now, fraction)
         suffix = f" · {left}" if left else ""
-        self._set_row_text(task_id, f"{self.stage} {fraction:.0%}{suffix}")
+        self._set_row_text(task_id, f"{stage_text(self.stage)} {fraction:.0%}{suffix}")
         set_bar_value(self.progress_bar, int(fraction * 100) * 10)  # whole percents
-        text = f"{self._queue_position()}: %p%{suffix}"
+        text = self.tr("{queue_position}: %p%{suffix}").format(
+            queue_position=self._queue_position(), suffix=suffix
+        )
         if self.progress_bar.format() != text:
             self.progress_bar.setFormat(text)
 
@@ -1135,7 +1236,9 @@ class MainWindow(QMainWindow):
         """'hello.wav, file 3 of 8' for the running task."""
         ids = list(self.rows)
         record = self.tasks[self.running_id]
-        return f"{Path(record.path).name}, file {ids.index(record.id) + 1} of {len(ids)}"
+        return self.tr("{name}, file {number} of {count}").format(
+            name=Path(record.path).name, number=ids.index(record.id) + 1, count=len(ids)
+        )
 
     def on_segment_added(self, task_id: int, segment: Segment) -> None:
         if task_id == self.running_id:
@@ -1146,14 +1249,18 @@ class MainWindow(QMainWindow):
     def on_task_finished(self, record: TaskRecord) -> None:
         transcript = record.transcript
         self._task_ended(record.id)
-        words = f"{len(transcript.segments)} segment{'s' * (len(transcript.segments) != 1)}"
-        self._show_record(record, f"done · {words}")
+        count = len(transcript.segments)
+        words = (self.tr("{count} segment") if count == 1
+                 else self.tr("{count} segments")).format(count=count)
+        self._show_record(record, self.tr("done · {words}").format(words=words))
         name = Path(transcript.file).name
         if record.id == self.shown_task_id:
             self.show_transcript(transcript, record.id, audio_now=False)
-            self.statusBar().showMessage(f"Transcribed {name}.", 8000)
+            self.statusBar().showMessage(self.tr("Transcribed {name}.").format(name=name), 8000)
         else:  # the user is reading another transcript: say so, replace nothing
-            self.statusBar().showMessage(f"Transcribed {name}: click its row to open it.", 8000)
+            self.statusBar().showMessage(
+                self.tr("Transcribed {name}: click its row to open it.").format(name=name), 8000
+            )
             if self.features_dock.toggleViewAction().isChecked():  # the panel is open
                 self.features_panel.remember(transcript.file,
                                              [(s.start, s.end) for s in transcript.segments])
@@ -1166,17 +1273,17 @@ class MainWindow(QMainWindow):
         sentence = first_line(record.error)
         name = Path(record.path).name
         if record.status == Status.CANCELLED:
-            status = "cancelled"
-            self.statusBar().showMessage(f"Cancelled {name}.", 8000)
+            status = self.tr("cancelled")
+            self.statusBar().showMessage(self.tr("Cancelled {name}.").format(name=name), 8000)
         else:
-            status = f"{record.status}: {sentence}"
+            status = f"{status_text(record.status)}: {sentence}"
             self.statusBar().showMessage(f"{name}: {sentence}")
         self._show_record(record, status)
-        self.chart.add_marker("end", str(record.status))
+        self.chart.add_marker("end", str(record.status))  # the chart words it
         if record.status == Status.REFUSED:
             self.override_button.setEnabled(True)
         if record.id == self.shown_task_id and self.shown is None:
-            self.transcript_title.setText(f"{name} · {record.status}")
+            self.transcript_title.setText(f"{name} · {status_text(record.status)}")
             if record.status != Status.CANCELLED:  # the whole sentence, wrapped, not elided
                 self.fallback_label.setText(sentence)
                 self.fallback_label.show()
@@ -1187,49 +1294,74 @@ class MainWindow(QMainWindow):
             self.running_id = None
             self.cancel_button.setEnabled(False)
             self.progress_bar.setValue(0)
-            self.progress_bar.setFormat("idle")
+            self.progress_bar.setFormat(self.tr("idle"))
 
     def on_model_loading(self, model_id: str, precision: str, estimate) -> None:
         if self.running_id is not None:
-            self._set_row_text(self.running_id, "loading model")
+            self._set_row_text(self.running_id, self.tr("loading model"))
         self.statusBar().showMessage(
-            f"Loading {model_id} ({precision}, about {format_size(int(estimate))})…"
+            self.tr("Loading {model_id} ({precision}, about {estimate})…").format(
+                model_id=model_id, precision=precision, estimate=format_size(int(estimate))
+            )
         )
 
     def on_model_loaded(self, model_id: str, precision: str, seconds: float, measured) -> None:
         if self.running_id is not None:
-            self._set_row_text(self.running_id, "transcribing")
-        self.model_label.setText(f"Model: {model_id} · {precision}")
-        self.chart.add_marker("load", f"load {model_id}")
-        self.statusBar().showMessage(f"Loaded {model_id} ({precision}) in {seconds:.1f} s.", 5000)
+            self._set_row_text(self.running_id, self.tr("transcribing"))
+        self.model_label.setText(
+            self.tr("Model: {model_id} · {precision}").format(
+                model_id=model_id, precision=precision
+            )
+        )
+        self.chart.add_marker("load", self.tr("load {model_id}").format(model_id=model_id))
+        self.statusBar().showMessage(
+            self.tr("Loaded {model_id} ({precision}) in {seconds:.1f} s.").format(
+                model_id=model_id, precision=precision, seconds=seconds
+            ),
+            5000,
+        )
 
     def on_model_unloaded(self, model_id: str, *_rss: object) -> None:
-        self.model_label.setText("Model: none loaded")
-        self.chart.add_marker("unload", f"unload {model_id}")
+        self.model_label.setText(self.tr("Model: none loaded"))
+        self.chart.add_marker("unload", self.tr("unload {model_id}").format(model_id=model_id))
 
     def on_fallback_used(self, task_id: int, fallback: Fallback) -> None:
         if task_id == self.shown_task_id:
             self.show_fallback(fallback)
         self.statusBar().showMessage(
-            f"Used {fallback.to_model} instead of {fallback.from_model}: {fallback.reason}"
+            self.tr("Used {to_model} instead of {from_model}: {reason}").format(
+                to_model=fallback.to_model, from_model=fallback.from_model, reason=fallback.reason
+            )
         )
 
     def on_plan_made(self, task_id: int, plan) -> None:
         item = self.rows.get(task_id)
         if item is not None:
-            item.setToolTip(0, f"{item.toolTip(0)}\n{plan.model_id} · {plan.precision} · "
-                               f"batch {plan.batch_size}\n" + "\n".join(plan.reasons))
+            item.setToolTip(
+                0,
+                self.tr("{tooltip}\n{model_id} · {precision} · batch {batch_size}\n").format(
+                    tooltip=item.toolTip(0),
+                    model_id=plan.model_id,
+                    precision=plan.precision,
+                    batch_size=plan.batch_size,
+                )
+                + "\n".join(plan.reasons),
+            )
         if plan.warning:
             self.statusBar().showMessage(first_line(plan.warning))
 
     def on_host_restarted(self, pid: int, reason: str) -> None:
-        text = f"The model host was restarted: {reason}." if reason else "The model host restarted."
+        text = (
+            self.tr("The model host was restarted: {reason}.").format(reason=reason)
+            if reason
+            else self.tr("The model host restarted.")
+        )
         self.statusBar().showMessage(text, 8000)
 
     def on_host_pid_changed(self, pid: int) -> None:
         self.host_pid = pid
         if not pid:  # a killed host (cancel, watchdog) holds no model any more
-            self.model_label.setText("Model: none loaded")
+            self.model_label.setText(self.tr("Model: none loaded"))
 
 
 def _letters(word: str) -> str:
@@ -1252,7 +1384,9 @@ def time_left(started: float, first: float, now: float, fraction: float) -> str:
     if now - started < 3.0 or done < 0.03 or fraction >= 1.0:
         return ""
     seconds = (now - started) * (1.0 - fraction) / done
-    return f"{clock(seconds, decimals=0)} left"
+    return QCoreApplication.translate("MainWindow", "{seconds} left").format(
+        seconds=clock(seconds, decimals=0)
+    )
 
 
 def settings_from_env() -> QSettings:

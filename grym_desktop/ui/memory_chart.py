@@ -14,7 +14,7 @@ from math import ceil, floor, log2, log10
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPointF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,10 +38,11 @@ HOVER_PIXELS = 6  # how close the pointer must be to a tick or a line to name it
 
 # Series -> (legend words, line colour, fill colour). The app's two areas are stacked: the
 # window from the floor, the model host on top of it, so the top edge is the app's total.
-SERIES = {
-    "gui_rss": ("window", "#2b6cb0", "#cfe0f5"),
-    "app_rss": ("model host", "#d35400", "#fbd3b5"),
-    "system_used": ("whole system (not limited)", "#b4bcc2", "#eef1f3"),
+SERIES = {  # the words are translated where shown
+    "gui_rss": (QT_TRANSLATE_NOOP("MemoryChart", "window"), "#2b6cb0", "#cfe0f5"),
+    "app_rss": (QT_TRANSLATE_NOOP("MemoryChart", "model host"), "#d35400", "#fbd3b5"),
+    "system_used": (QT_TRANSLATE_NOOP("MemoryChart", "whole system (not limited)"), "#b4bcc2",
+                    "#eef1f3"),
 }
 LIMIT_COLOUR = "#c0392b"
 BUDGET_COLOUR = "#b7770e"
@@ -51,29 +52,39 @@ MARKER_COLOURS = {
 }
 # A bare status as a marker's text says little on its own; these are the words shown instead.
 EVENT_WORDS = {
-    "end": "task done", "done": "task done", "failed": "task failed",
-    "refused": "task refused", "cancelled": "task cancelled",
+    "end": QT_TRANSLATE_NOOP("MemoryChart", "task done"),
+    "done": QT_TRANSLATE_NOOP("MemoryChart", "task done"),
+    "failed": QT_TRANSLATE_NOOP("MemoryChart", "task failed"),
+    "refused": QT_TRANSLATE_NOOP("MemoryChart", "task refused"),
+    "cancelled": QT_TRANSLATE_NOOP("MemoryChart", "task cancelled"),
 }
 
-WINDOW_TIP = "The app's window. It counts against the limit."
-HOST_TIP = ("The model host: the separate process that holds the loaded model. It counts "
-            "against the limit. It is drawn on top of the window, so the top edge of the "
-            "coloured area is the app's total.")
-SYSTEM_TIP = ("Memory used by the whole computer, every program included. Shown for context "
-              "only: the app's limit does not apply to it.")
+WINDOW_TIP = QT_TRANSLATE_NOOP("MemoryChart", "The app's window. It counts against the limit.")
+HOST_TIP = QT_TRANSLATE_NOOP(
+    "MemoryChart", "The model host: the separate process that holds the loaded model. It counts "
+    "against the limit. It is drawn on top of the window, so the top edge of the "
+    "coloured area is the app's total.")
+SYSTEM_TIP = QT_TRANSLATE_NOOP(
+    "MemoryChart", "Memory used by the whole computer, every program included. Shown for "
+    "context only: the app's limit does not apply to it.")
 
 
 def limit_tooltip(limit: int) -> str:
     """What the limit line means, with its size."""
-    return (f"Limit {format_size(limit)}: the app's hard memory cap. The watchdog stops the "
-            "model host if the window and the model host together use more than this.")
+    return QCoreApplication.translate(
+        "MemoryChart",
+        "Limit {limit}: the app's hard memory cap. The watchdog stops the model host if the "
+        "window and the model host together use more than this.",
+    ).format(limit=format_size(limit))
 
 
 def budget_tooltip(budget: int) -> str:
     """What the budget line means, with its size."""
-    return (f"Budget {format_size(budget)}: how much a new model may use. It is the limit, "
-            "less a 10 % reserve and less what the app already uses (and never more than "
-            "the system has free).")
+    return QCoreApplication.translate(
+        "MemoryChart",
+        "Budget {budget}: how much a new model may use. It is the limit, less a 10 % reserve and "
+        "less what the app already uses (and never more than the system has free).",
+    ).format(budget=format_size(budget))
 
 
 def minutes_seconds(seconds: float) -> str:
@@ -86,7 +97,8 @@ def minutes_seconds(seconds: float) -> str:
 
 def event_words(kind: str, text: str) -> str:
     """What the strip and the tooltips say for a marker: its text, a bare status as a phrase."""
-    return EVENT_WORDS.get(text.strip(), text.strip() or EVENT_WORDS.get(kind, kind))
+    words = EVENT_WORDS.get(text.strip(), text.strip() or EVENT_WORDS.get(kind, kind))
+    return QCoreApplication.translate("MemoryChart", words)  # a marker's own text stays as it is
 
 
 def marker_colour(kind: str, text: str) -> str:
@@ -201,14 +213,20 @@ class EventStrip(QListWidget):
         self.setFrameShape(QListWidget.Shape.NoFrame)
         bar = self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(self.fontMetrics().height() + 12 + bar)
-        self.setToolTip("What happened, oldest on the left; the ticks on the chart mark when.")
+        self.setToolTip(
+            self.tr("What happened, oldest on the left; the ticks on the chart mark when.")
+        )
         self.items: dict[EventLine, QListWidgetItem] = {}
 
     def add(self, line: EventLine) -> None:
         """Show one event at the end of the row and scroll to it."""
         item = QListWidgetItem(_swatch(line.colour, 4, 14), f"{minutes_seconds(line.value())} "
                                f"{line.words}")
-        item.setToolTip(f"At {minutes_seconds(line.value())}: {line.words}")
+        item.setToolTip(
+            self.tr("At {time}: {words}").format(
+                time=minutes_seconds(line.value()), words=line.words
+            )
+        )
         self.addItem(item)
         self.items[line] = item
         self.scrollToItem(item)
@@ -246,6 +264,10 @@ class MemoryChart(QWidget):
         self.plot_widget = pg.PlotWidget(
             background="w", axisItems={"left": SizeAxis("left"), "bottom": TimeAxis("bottom")})
         self.plot_widget.setMinimumHeight(120)
+        self.setAccessibleName(self.tr("Memory chart"))
+        self.plot_widget.setAccessibleName(self.tr("Memory chart"))
+        self.plot_widget.setAccessibleDescription(self.tr(
+            "Memory of the window and the model host over time, with the limit and the budget"))
         self._build_plot(self.getPlotItem())
         self.legend = self._build_legend()
         self._update_legend()
@@ -269,7 +291,7 @@ class MemoryChart(QWidget):
         plot.hideButtons()
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setLogMode(y=True)
-        plot.setLabel("bottom", "minutes since the app started")
+        plot.setLabel("bottom", self.tr("minutes since the app started"))
         for axis in ("left", "bottom"):
             plot.getAxis(axis).enableAutoSIPrefix(False)
         floor_level = log10(FLOOR_MIB)  # fill levels are in plotted (log) units
@@ -300,24 +322,37 @@ class MemoryChart(QWidget):
 
     def _update_legend(self) -> None:
         """Name the lines, with the limit's and the budget's sizes, and explain them on hover."""
-        limit = f"limit {format_size(self.limit)}" if self.limit else "limit"
-        budget = f"budget {format_size(self.budget)}" if self.limit else "budget"
+        limit = (
+            self.tr("limit {limit}").format(limit=format_size(self.limit))
+            if self.limit
+            else self.tr("limit")
+        )
+        budget = (
+            self.tr("budget {budget}").format(budget=format_size(self.budget))
+            if self.limit
+            else self.tr("budget")
+        )
         entries = [
-            ("■", SERIES["gui_rss"][1], SERIES["gui_rss"][0]),
-            ("■", SERIES["app_rss"][1], SERIES["app_rss"][0]),
+            ("■", SERIES["gui_rss"][1], self.tr(SERIES["gui_rss"][0])),
+            ("■", SERIES["app_rss"][1], self.tr(SERIES["app_rss"][0])),
             ("━", LIMIT_COLOUR, limit),
             ("╍", BUDGET_COLOUR, budget),
         ]
         app = " &nbsp; ".join(
             f"<span style='color:{colour}'>{sign}</span>&nbsp;{words.replace(' ', '&nbsp;')}"
             for sign, colour, words in entries)
-        system_colour, system_words = SERIES["system_used"][1], SERIES["system_used"][0]
+        system_colour, system_words = SERIES["system_used"][1], self.tr(SERIES["system_used"][0])
         self.legend.setText(
-            f"This app: {app} &nbsp;&nbsp;&nbsp; <span style='color:{system_colour}'>■</span>"
-            f"&nbsp;{system_words.replace(' ', '&nbsp;')}")
+            self.tr(
+                "This app: {app} &nbsp;&nbsp;&nbsp; <span "
+                "style='color:{system_colour}'>■</span>&nbsp;{system}"
+            ).format(
+                app=app, system_colour=system_colour, system=system_words.replace(" ", "&nbsp;")
+            )
+        )
         self.legend.setToolTip("\n\n".join((
-            WINDOW_TIP, HOST_TIP, limit_tooltip(self.limit), budget_tooltip(self.budget),
-            SYSTEM_TIP)))
+            self.tr(WINDOW_TIP), self.tr(HOST_TIP), limit_tooltip(self.limit),
+            budget_tooltip(self.budget), self.tr(SYSTEM_TIP))))
 
     # -- the public API the window and the panel use --------------------------------------
 
@@ -418,15 +453,27 @@ class MemoryChart(QWidget):
         """The memory at the sample nearest to time x, in words."""
         data = self.ring.view()
         if not len(data):
-            return "No measurement yet."
+            return self.tr("No measurement yet.")
         t, window, host, system = data[int(np.argmin(np.abs(data[:, 0] - x)))]
         app = int(window + host)
-        share = f", {app / self.limit:.0%} of the {format_size(self.limit)} limit" if self.limit \
+        share = (
+            self.tr(", {share:.0%} of the {limit} limit").format(
+                share=app / self.limit, limit=format_size(self.limit)
+            )
+            if self.limit
             else ""
-        return (f"At {minutes_seconds(t)}\n"
-                f"This app: {format_size(app)} (window {format_size(int(window))} + model host "
-                f"{format_size(int(host))}){share}\n"
-                f"Whole system: {format_size(int(system))} used (not limited)")
+        )
+        return self.tr(
+            "At {time}\nThis app: {app} (window {window} + model host {host}){share}\nWhole "
+            "system: {system} used (not limited)"
+        ).format(
+            time=minutes_seconds(t),
+            app=format_size(app),
+            window=format_size(int(window)),
+            host=format_size(int(host)),
+            share=share,
+            system=format_size(int(system)),
+        )
 
     # -- drawing ---------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -44,25 +44,34 @@ if TYPE_CHECKING:  # only for the hints: the panel works without the orchestrato
 
 DRAW_MS = 1000  # how often new samples are drawn
 ROWS = ("Peak", "Trend", "Leak", "GC", "Estimate")  # keys of the details' values
-ROW_WORDS = {  # what each detail row is called on screen
-    "Peak": "Peak by process",
-    "Trend": "Trend",
-    "Leak": "Leak cycles",
-    "GC": "Returned at unload (GC)",
-    "Estimate": "Estimate error",
+ROW_WORDS = {  # what each detail row is called on screen (translated there)
+    "Peak": QT_TRANSLATE_NOOP("MemoryPanel", "Peak by process"),
+    "Trend": QT_TRANSLATE_NOOP("MemoryPanel", "Trend"),
+    "Leak": QT_TRANSLATE_NOOP("MemoryPanel", "Leak cycles"),
+    "GC": QT_TRANSLATE_NOOP("MemoryPanel", "Returned at unload (GC)"),
+    "Estimate": QT_TRANSLATE_NOOP("MemoryPanel", "Estimate error"),
 }
 STEADY_BYTES_PER_MIN = 8 * 1024**2  # a trend smaller than this reads as steady
 
 
 def leak_words(leak: Leak) -> str:
     """The leak verdict in a plain sentence."""
-    loads = f"{leak.cycles} load{'s' * (leak.cycles != 1)}"
+    loads = (QCoreApplication.translate("MemoryPanel", "{count} load") if leak.cycles == 1
+             else QCoreApplication.translate("MemoryPanel", "{count} loads")).format(
+                 count=leak.cycles)
     if leak.verdict == "leak":
         kept = format_size(int(leak.retained_per_cycle or 0))
-        return f"Leak found: about {kept} stays in memory after each unload, over {loads}."
+        return QCoreApplication.translate(
+            "MemoryPanel",
+            "Leak found: about {kept} stays in memory after each unload, over {loads}.",
+        ).format(kept=kept, loads=loads)
     if leak.verdict == "no leak":
-        return f"No leak found over {loads}."
-    return "Too early to check for leaks: a model has to be loaded and unloaded twice."
+        return QCoreApplication.translate("MemoryPanel", "No leak found over {loads}.").format(
+            loads=loads
+        )
+    return QCoreApplication.translate(
+        "MemoryPanel", "Too early to check for leaks: a model has to be loaded and unloaded twice."
+    )
 
 
 def trend_words(report: ProfileReport) -> str:
@@ -72,26 +81,40 @@ def trend_words(report: ProfileReport) -> str:
     """
     trend = report.trend["app_bytes_per_min"]
     if report.leak.verdict == "leak" and trend and trend > 0:
-        return f"Memory keeps growing, about {format_size(int(trend))} a minute."
+        return QCoreApplication.translate(
+            "MemoryPanel", "Memory keeps growing, about {trend} a minute."
+        ).format(trend=format_size(int(trend)))
     if trend is None or abs(trend) < STEADY_BYTES_PER_MIN:
-        return "Memory is steady."
+        return QCoreApplication.translate("MemoryPanel", "Memory is steady.")
     kinds = {marker.kind for marker in report.markers}
     if trend > 0:
         if kinds & {"load", "start"}:
-            return "Memory went up as a model loaded and work ran; that is expected."
-        return "Memory went up during this session."
+            return QCoreApplication.translate(
+                "MemoryPanel", "Memory went up as a model loaded and work ran; that is expected."
+            )
+        return QCoreApplication.translate("MemoryPanel", "Memory went up during this session.")
     if "unload" in kinds:
-        return "Memory went down as a model was unloaded."
-    return "Memory went down during this session."
+        return QCoreApplication.translate(
+            "MemoryPanel", "Memory went down as a model was unloaded."
+        )
+    return QCoreApplication.translate("MemoryPanel", "Memory went down during this session.")
 
 
 def peak_words(report: ProfileReport, limit: int) -> str:
     """The app's highest use, and its share of the limit when the limit is known."""
     peak = int(report.peak["app_rss"])
     if not peak:
-        return "No measurement yet."
-    share = f", {peak / limit:.0%} of the {format_size(limit)} limit" if limit else ""
-    return f"Peak {format_size(peak)}{share}."
+        return QCoreApplication.translate("MemoryPanel", "No measurement yet.")
+    share = (
+        QCoreApplication.translate("MemoryPanel", ", {share:.0%} of the {limit} limit").format(
+            share=peak / limit, limit=format_size(limit)
+        )
+        if limit
+        else ""
+    )
+    return QCoreApplication.translate("MemoryPanel", "Peak {peak}{share}.").format(
+        peak=format_size(peak), share=share
+    )
 
 
 def plain_summary(report: ProfileReport, limit: int) -> str:
@@ -113,22 +136,24 @@ class MemoryPanel(QWidget):
         self.last_report: ProfileReport | None = None
         self._loading: tuple[float, int] | None = None  # when the load began, its estimate
 
-        self.summary = QLabel("Measuring…")
+        self.summary = QLabel(self.tr("Measuring…"))
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_button = QToolButton()
-        self.details_button.setText("Details")
+        self.details_button.setText(self.tr("Details"))
         self.details_button.setCheckable(True)
         self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.details_button.setArrowType(Qt.ArrowType.RightArrow)
         self.details_button.setAutoRaise(True)
-        self.details_button.setToolTip("The profiler's figures: trend, leak cycles, GC, estimates")
+        self.details_button.setToolTip(
+            self.tr("The profiler's figures: trend, leak cycles, GC, estimates")
+        )
         self.details_button.toggled.connect(self.show_details)
         self.values = {name: QLabel("–") for name in ROWS}
         self.details = self._build_details()
         self.details.hide()
-        self.export_button = QPushButton("Export report…")
-        self.export_button.setToolTip("Save the profiler's report of this session as JSON")
+        self.export_button = QPushButton(self.tr("Export report…"))
+        self.export_button.setToolTip(self.tr("Save the profiler's report of this session as JSON"))
         self.export_button.clicked.connect(self.export_clicked)
 
         side = QVBoxLayout()
@@ -141,6 +166,7 @@ class MemoryPanel(QWidget):
         report = QWidget()
         report.setLayout(side)
         scroll = QScrollArea()  # the opened details may be taller than the panel
+        scroll.setAccessibleName(self.tr("Profiler details"))
         scroll.setWidget(report)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -173,7 +199,7 @@ class MemoryPanel(QWidget):
         for name, label in self.values.items():
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(f"{ROW_WORDS[name]}:", label)
+            form.addRow(f"{self.tr(ROW_WORDS[name])}:", label)
         details = QWidget()
         details.setLayout(form)
         return details
@@ -268,19 +294,28 @@ class MemoryPanel(QWidget):
         self.summary.setText(plain_summary(report, self.chart.limit))
         peak, size = report.peak, format_size
         self.values["Peak"].setText(
-            f"app {size(peak['app_rss'])} (model host {size(peak['host_rss'])}, window "
-            f"{size(peak['gui_rss'])})")
+            self.tr("app {app} (model host {host}, window {window})").format(
+                app=size(peak["app_rss"]), host=size(peak["host_rss"]), window=size(peak["gui_rss"])
+            )
+        )
         trend = report.trend["app_bytes_per_min"]
         self.values["Trend"].setText(
             "–" if trend is None else f"{'+' if trend >= 0 else '-'}{size(abs(trend))}/min")
         self.values["Leak"].setText(leak_sentence(report.leak))
         self.values["GC"].setText(gc_sentence(report.collections, report.gc_effectiveness))
-        self.values["Estimate"].setText("\n".join(
-            f"{load.model} {load.precision}: {size(load.estimate_bytes)} estimated, "
-            f"{size(load.peak_bytes if load.ran_task else load.load_bytes)} measured"
-            + ("" if load.error_percent is None else f" ({load.error_percent:+.0f} %)")
-            for load in report.loads[-3:]
-        ) or "no model loaded yet")
+        self.values["Estimate"].setText(
+            "\n".join(
+                self.tr("{model} {precision}: {estimate} estimated, {measured} measured").format(
+                    model=load.model,
+                    precision=load.precision,
+                    estimate=size(load.estimate_bytes),
+                    measured=size(load.peak_bytes if load.ran_task else load.load_bytes),
+                )
+                + ("" if load.error_percent is None else f" ({load.error_percent:+.0f} %)")
+                for load in report.loads[-3:]
+            )
+            or self.tr("no model loaded yet")
+        )
         return report
 
     def export_json(self, path: str | Path) -> Path:
@@ -291,6 +326,7 @@ class MemoryPanel(QWidget):
 
     def export_clicked(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Export memory report", "grym-memory-report.json", "JSON (*.json)")
+            self, self.tr("Export memory report"), "grym-memory-report.json",
+            self.tr("JSON (*.json)"))
         if name:
             self.export_json(name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -31,7 +31,11 @@ from grym_desktop.models.download import Progress, download_model
 from grym_desktop.ui.jobs import JobThread, failure_sentence
 from grym_desktop.ui.widgets import set_bar_value, size_on_screen
 
-COLUMNS = ("Model", "Engine", "State", "Size", "Memory per precision", "Fits")
+COLUMNS = (  # the table's headers, translated where shown
+    QT_TRANSLATE_NOOP("ModelManager", "Model"), QT_TRANSLATE_NOOP("ModelManager", "Engine"),
+    QT_TRANSLATE_NOOP("ModelManager", "State"), QT_TRANSLATE_NOOP("ModelManager", "Size"),
+    QT_TRANSLATE_NOOP("ModelManager", "Memory per precision"),
+    QT_TRANSLATE_NOOP("ModelManager", "Fits"))
 NAME, ENGINE, STATE, SIZE, MEMORY, FITS = range(len(COLUMNS))
 FITS_COLOURS = {True: "#1e7b34", False: "#b03a2e"}
 
@@ -48,8 +52,12 @@ def size_text(row: overview.ModelRow) -> str:
     if not expected:
         return "–"
     if row.status.installed:
-        return f"{format_size(expected)} once assembled"
-    return f"{format_size(expected)} to download"
+        return QCoreApplication.translate("ModelManager", "{size} once assembled").format(
+            size=format_size(expected)
+        )
+    return QCoreApplication.translate("ModelManager", "{size} to download").format(
+        size=format_size(expected)
+    )
 
 
 def fit_text(row: overview.ModelRow) -> str:
@@ -61,13 +69,22 @@ def fit_text(row: overview.ModelRow) -> str:
 def size_tooltip(row: overview.ModelRow) -> str:
     """Where the Size cell's number comes from, in a sentence."""
     if row.status.size_on_disk:
-        return f"On disk now ({row.status.where})."
+        return QCoreApplication.translate("ModelManager", "On disk now ({where}).").format(
+            where=row.status.where
+        )
     if not row.spec.download_bytes:
-        return "The catalog does not list this model's size."
+        return QCoreApplication.translate(
+            "ModelManager", "The catalog does not list this model's size."
+        )
     if row.status.installed:
-        return (f"Installed as {row.status.where}: the first use joins the parts into one "
-                "copy of this size in the app's data folder.")
-    return "The catalog's size of its files (rounded where the hub listing is)."
+        return QCoreApplication.translate(
+            "ModelManager",
+            "Installed as {where}: the first use joins the parts into one copy of this size in "
+            "the app's data folder.",
+        ).format(where=row.status.where)
+    return QCoreApplication.translate(
+        "ModelManager", "The catalog's size of its files (rounded where the hub listing is)."
+    )
 
 
 class ModelJob(QObject):
@@ -138,9 +155,16 @@ def download_job(spec: ModelSpec, limit_bytes: int, parent: QObject | None = Non
 
     def call(report: Callable[[Progress], None]) -> str:
         path = download_model(spec, report, cancel, limit_bytes=limit_bytes)
-        return f"{spec.id} is installed and verified ({path})."
+        return QCoreApplication.translate(
+            "ModelManager", "{id} is installed and verified ({path})."
+        ).format(id=spec.id, path=path)
 
-    return ModelJob(f"Downloading {spec.id}", call, cancel, parent)
+    return ModelJob(
+        QCoreApplication.translate("ModelManager", "Downloading {id}").format(id=spec.id),
+        call,
+        cancel,
+        parent,
+    )
 
 
 def verify_job(spec: ModelSpec, parent: QObject | None = None) -> ModelJob:
@@ -150,9 +174,13 @@ def verify_job(spec: ModelSpec, parent: QObject | None = None) -> ModelJob:
         problems = sources.verify(spec)
         if problems:
             raise GrymError(f"{spec.id} failed verification: " + "; ".join(problems) + ".")
-        return f"{spec.id} is verified."
+        return QCoreApplication.translate("ModelManager", "{id} is verified.").format(id=spec.id)
 
-    return ModelJob(f"Verifying {spec.id}", call, parent=parent)
+    return ModelJob(
+        QCoreApplication.translate("ModelManager", "Verifying {id}").format(id=spec.id),
+        call,
+        parent=parent,
+    )
 
 
 class ModelManager(QWidget):
@@ -161,7 +189,7 @@ class ModelManager(QWidget):
     def __init__(self, limit_bytes: int, specs: Iterable[ModelSpec] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("Models")
+        self.setWindowTitle(self.tr("Models"))
         self.limit_bytes = limit_bytes
         self._fixed_specs = list(specs) if specs is not None else None
         self.rows: dict[str, overview.ModelRow] = {}
@@ -175,8 +203,12 @@ class ModelManager(QWidget):
 
     def _build(self) -> None:
         self.table = QTreeWidget()
+        self.table.setAccessibleName(self.tr("Models"))
+        self.table.setAccessibleDescription(
+            self.tr("The catalog: each model's state, size, memory and whether it fits")
+        )
         self.table.setColumnCount(len(COLUMNS))
-        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setHeaderLabels([self.tr(column) for column in COLUMNS])
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(True)
@@ -191,11 +223,11 @@ class ModelManager(QWidget):
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
         self.budget_label = QLabel()
-        self.download_button = QPushButton("Download")
-        self.verify_button = QPushButton("Verify")
-        self.remove_button = QPushButton("Remove")
-        self.add_button = QPushButton("Add a local model folder…")
-        self.cancel_button = QPushButton("Cancel")
+        self.download_button = QPushButton(self.tr("Download"))
+        self.verify_button = QPushButton(self.tr("Verify"))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.add_button = QPushButton(self.tr("Add a local model folder…"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.download_button.clicked.connect(self.download_selected)
         self.verify_button.clicked.connect(self.verify_selected)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -237,8 +269,9 @@ class ModelManager(QWidget):
         selected = self.selected_id()
         state = overview.budget_state(self.limit_bytes)
         self.budget_label.setText(
-            f"Budget for a model now: {format_size(state.budget)} "
-            f"(limit {format_size(state.limit)}, pressure {state.level})"
+            self.tr("Budget for a model now: {budget} (limit {limit}, pressure {level})").format(
+                budget=format_size(state.budget), limit=format_size(state.limit), level=state.level
+            )
         )
         self.table.clear()
         self.items.clear()
@@ -327,20 +360,22 @@ class ModelManager(QWidget):
             return None
         if self._fixed_specs is not None:
             self._fixed_specs.append(spec)
-        self.status_label.setText(f"Added {spec.id} from {folder}.")
+        self.status_label.setText(
+            self.tr("Added {id} from {folder}.").format(id=spec.id, folder=folder)
+        )
         self.refresh()
         self.select(spec.id)
         return spec.id
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a local model folder")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a local model folder"))
         if folder:
             self.add_folder(folder)
 
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
-            self.progress_label.setText("Cancelling…")
+            self.progress_label.setText(self.tr("Cancelling…"))
 
     # -- the running job ---------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,7 +28,7 @@ from grym_desktop.models.download import Progress
 from grym_desktop.ui.model_manager import FITS_COLOURS, ModelJob, download_job
 
 INSTALLED_MARK = "✓"
-OTHERS_HEADING = "Not installed: choose one to download it"
+OTHERS_HEADING = QT_TRANSLATE_NOOP("ModelPicker", "Not installed: choose one to download it")
 
 
 def chosen_precision(row: overview.ModelRow) -> str:
@@ -40,7 +40,9 @@ def chosen_precision(row: overview.ModelRow) -> str:
 def memory_text(row: overview.ModelRow) -> str:
     """'1.5 GiB memory in float32' for the precision a load would use."""
     precision = chosen_precision(row)
-    return f"{format_size(row.estimates[precision])} memory in {precision}"
+    return QCoreApplication.translate("ModelPicker", "{size} memory in {precision}").format(
+        size=format_size(row.estimates[precision]), precision=precision
+    )
 
 
 def downloadable(row: overview.ModelRow) -> bool:
@@ -51,21 +53,43 @@ def downloadable(row: overview.ModelRow) -> bool:
 def download_size_text(row: overview.ModelRow) -> str:
     """'464 MiB' or 'size not listed' when the catalog does not give the files' sizes."""
     size = row.spec.download_bytes
-    return format_size(size) if size else "size not listed"
+    return (
+        format_size(size) if size else QCoreApplication.translate("ModelPicker", "size not listed")
+    )
 
 
 def item_text(row: overview.ModelRow) -> str:
     """The line a person reads in the picker for one model."""
     model_id = row.spec.id
     if row.status.installed:
-        text = f"{INSTALLED_MARK} {model_id} · installed"
-        return text if row.fits_any else text + " · does not fit the budget now"
-    fit = "fits" if row.fits_any else f"does not fit the {format_size(row.budget)} budget"
+        text = QCoreApplication.translate("ModelPicker", "{mark} {model} · installed").format(
+            mark=INSTALLED_MARK, model=model_id
+        )
+        return (
+            text
+            if row.fits_any
+            else text + QCoreApplication.translate("ModelPicker", " · does not fit the budget now")
+        )
+    fit = (
+        QCoreApplication.translate("ModelPicker", "fits")
+        if row.fits_any
+        else QCoreApplication.translate("ModelPicker", "does not fit the {budget} budget").format(
+            budget=format_size(row.budget)
+        )
+    )
     if downloadable(row):
         size = row.spec.download_bytes
-        get = f"{format_size(size)} download" if size else "download size not listed"
+        get = (
+            QCoreApplication.translate("ModelPicker", "{size} download").format(
+                size=format_size(size)
+            )
+            if size
+            else QCoreApplication.translate("ModelPicker", "download size not listed")
+        )
     else:
-        get = f"not installed ({row.status.where})"
+        get = QCoreApplication.translate("ModelPicker", "not installed ({where})").format(
+            where=row.status.where
+        )
     return f"{model_id} · {get} · {memory_text(row)} · {fit}"
 
 
@@ -170,7 +194,7 @@ class ModelPicker(QComboBox):
         """A separator and a line that cannot be chosen, above the models not installed."""
         if self.count():
             self.insertSeparator(self.count())
-        self.addItem(OTHERS_HEADING)
+        self.addItem(self.tr(OTHERS_HEADING))
         self.model().item(self.count() - 1).setEnabled(False)
 
     def showPopup(self) -> None:
@@ -198,26 +222,46 @@ class ModelPicker(QComboBox):
         """Ask whether to download (or assemble / convert) a model that is not installed."""
         row = self.rows[model_id]
         if self.job is not None:
-            self._notice("Download running", f"{self.job_model} is downloading; choose "
-                         f"{model_id} again when it is done.")
+            self._notice(
+                self.tr("Download running"),
+                self.tr("{running} is downloading; choose {model} again when it is done.").format(
+                    running=self.job_model, model=model_id
+                ),
+            )
             return
         if not row.fits_any:
-            self._notice("Model too large", f"{model_id} {row.badge()}. Raise the memory "
-                         "limit or choose a smaller model.", QMessageBox.Icon.Warning)
+            self._notice(
+                self.tr("Model too large"),
+                self.tr(
+                    "{model} {badge}. Raise the memory limit or choose a smaller model."
+                ).format(model=model_id, badge=row.badge()),
+                QMessageBox.Icon.Warning,
+            )
             return
         if downloadable(row):
-            action, question = "Download", f"Download {model_id} ({download_size_text(row)})?"
-            detail = "It is not on this machine yet."
+            action, title = self.tr("Download"), self.tr("Download model")
+            question = self.tr("Download {model} ({size})?").format(
+                model=model_id, size=download_size_text(row))
+            detail = self.tr("It is not on this machine yet.")
         else:
-            action, question = "Prepare", f"Prepare {model_id}?"
-            detail = f"It is not installed: {row.status.where}. Nothing is downloaded."
-        box = QMessageBox(QMessageBox.Icon.Question, f"{action} model", question,
+            action, title = self.tr("Prepare"), self.tr("Prepare model")
+            question = self.tr("Prepare {model}?").format(model=model_id)
+            detail = self.tr("It is not installed: {where}. Nothing is downloaded.").format(
+                where=row.status.where)
+        box = QMessageBox(QMessageBox.Icon.Question, title, question,
                           QMessageBox.StandardButton.Cancel, self)
         precision = chosen_precision(row)
         box.setInformativeText(
-            f"{detail} Loaded, it needs about {format_size(row.estimates[precision])} of "
-            f"memory ({precision}), within the current budget of {format_size(row.budget)}. "
-            "The picker selects it when it is ready.")
+            self.tr(
+                "{detail} Loaded, it needs about {size} of memory ({precision}), within the "
+                "current budget of {budget}. The picker selects it when it is ready."
+            ).format(
+                detail=detail,
+                size=format_size(row.estimates[precision]),
+                precision=precision,
+                budget=format_size(row.budget),
+            )
+        )
         accept = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(accept)
         box.finished.connect(lambda _result: self._answered(box, accept, model_id))
@@ -234,9 +278,10 @@ class ModelPicker(QComboBox):
         """Get the model through the Models window's download job, with a progress dialog."""
         row = self.rows[model_id]
         self.job, self.job_model = download_job(row.spec, self.limit_bytes, self), model_id
-        verb = "Downloading" if downloadable(row) else "Preparing"
-        dialog = QProgressDialog(f"{verb} {model_id}…", "Cancel", 0, 0, self)  # busy till sized
-        dialog.setWindowTitle(f"{verb} {model_id}")
+        title = (self.tr("Downloading {model}") if downloadable(row)
+                 else self.tr("Preparing {model}")).format(model=model_id)
+        dialog = QProgressDialog(f"{title}…", self.tr("Cancel"), 0, 0, self)  # busy till sized
+        dialog.setWindowTitle(title)
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
@@ -253,8 +298,9 @@ class ModelPicker(QComboBox):
     def _on_progress(self, progress: Progress) -> None:
         if self.progress_dialog is None:
             return
-        verb = "Verifying" if progress.phase == "verify" else "Downloading"
-        self.progress_dialog.setLabelText(f"{verb} {progress.model_id}: {progress.describe()}")
+        doing = (self.tr("Verifying {model}") if progress.phase == "verify"
+                 else self.tr("Downloading {model}")).format(model=progress.model_id)
+        self.progress_dialog.setLabelText(f"{doing}: {progress.describe()}")
         if progress.total:
             self.progress_dialog.setMaximum(1000)
             self.progress_dialog.setValue(int(1000 * progress.done / progress.total))
@@ -270,7 +316,7 @@ class ModelPicker(QComboBox):
         self._end_job()
         self.refresh()
         if not cancelled:  # the person who cancelled knows why it stopped
-            self._notice("Download failed", message, QMessageBox.Icon.Warning)
+            self._notice(self.tr("Download failed"), message, QMessageBox.Icon.Warning)
 
     def _end_job(self) -> str:
         """Close the progress dialog and forget the job; returns the model it was for."""

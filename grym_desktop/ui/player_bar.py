@@ -59,43 +59,60 @@ class PlayerBar(QWidget):
 
         style = self.style()
         self.play_button = QToolButton()
+        self.play_button.setAccessibleName(self.tr("Play"))
         self.play_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
-        self.play_button.setToolTip("Play (Space)")
+        self.play_button.setToolTip(self.tr("Play (Space)"))
         self.back_button = QToolButton()
+        self.back_button.setAccessibleName(
+            self.tr("Back {seconds:g} s").format(seconds=SKIP_SECONDS)
+        )
         self.back_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward))
-        self.back_button.setToolTip(f"Back {SKIP_SECONDS:g} s")
+        self.back_button.setToolTip(
+            self.tr("Back {seconds:g} s").format(seconds=SKIP_SECONDS)
+        )
         self.forward_button = QToolButton()
+        self.forward_button.setAccessibleName(
+            self.tr("Forward {seconds:g} s").format(seconds=SKIP_SECONDS)
+        )
         self.forward_button.setIcon(
             style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward))
-        self.forward_button.setToolTip(f"Forward {SKIP_SECONDS:g} s")
+        self.forward_button.setToolTip(
+            self.tr("Forward {seconds:g} s").format(seconds=SKIP_SECONDS)
+        )
         self.time_label = QLabel(clock(0, 0))
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Position in the file")
+        self.slider.setAccessibleName(self.tr("Position in the file"))
+        self.slider.setToolTip(self.tr("Position in the file"))
         self.duration_label = QLabel(clock(0, 0))
         self.speed_box = QComboBox()
-        self.speed_box.setToolTip("Speed (the pitch is kept)")
+        self.speed_box.setAccessibleName(self.tr("Speed"))
+        self.speed_box.setToolTip(self.tr("Speed (the pitch is kept)"))
         for speed in SPEEDS:
-            self.speed_box.addItem(f"{speed:g}x", speed)
+            self.speed_box.addItem(self.tr("{speed:g}x").format(speed=speed), speed)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.volume_slider = QSlider(Qt.Orientation.Horizontal)
+        self.volume_slider.setAccessibleName(self.tr("Volume"))
         self.volume_slider.setRange(0, 100)
         self.volume_slider.setValue(100)
         self.volume_slider.setMaximumWidth(90)
-        self.volume_slider.setToolTip("Volume")
+        self.volume_slider.setToolTip(self.tr("Volume"))
         self.loop_button = QToolButton()
-        self.loop_button.setText("Loop")
+        self.loop_button.setAccessibleName(self.tr("Loop"))
+        self.loop_button.setText(self.tr("Loop"))
         self.loop_button.setCheckable(True)
-        self.loop_button.setToolTip("Play the span over and over (the whole file without one)")
+        self.loop_button.setToolTip(
+            self.tr("Play the span over and over (the whole file without one)")
+        )
         self.message = ElidedLabel()
         self.message.setObjectName("playerMessage")
-        self.locate_button = QPushButton("Locate file…")
+        self.locate_button = QPushButton(self.tr("Locate file…"))
 
         transport = QHBoxLayout()
         transport.setContentsMargins(0, 0, 0, 0)
         for widget in (self.back_button, self.play_button, self.forward_button, self.time_label):
             transport.addWidget(widget)
         transport.addWidget(self.slider, 1)
-        for widget in (self.duration_label, self.speed_box, QLabel("Volume"),
+        for widget in (self.duration_label, self.speed_box, QLabel(self.tr("Volume")),
                        self.volume_slider, self.loop_button):
             transport.addWidget(widget)
         problem = QHBoxLayout()
@@ -199,7 +216,9 @@ class PlayerBar(QWidget):
             icon = QStyle.StandardPixmap.SP_MediaPause if playing else \
                 QStyle.StandardPixmap.SP_MediaPlay
             self.play_button.setIcon(self.style().standardIcon(icon))
-            self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+            self.play_button.setToolTip(
+                self.tr("Pause (Space)") if playing else self.tr("Play (Space)")
+            )
             if playing:
                 self._timer.start()
             else:

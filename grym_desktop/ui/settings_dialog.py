@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -27,12 +28,15 @@ from grym_desktop.errors import GrymError, UsageError
 from grym_desktop.memory.limits import format_size, parse_size
 from grym_desktop.options import DecodeOptions
 from grym_desktop.orchestrator.speakers import SpeakerCount
+from grym_desktop.ui.translation import INTERFACE_LANGUAGES, saved_language
+from grym_desktop.ui.translation import SETTING as LANGUAGE_SETTING
 from grym_desktop.ui.widgets import dialog_bottom
 
 # Languages offered first; any other Whisper code can be typed.
 LANGUAGES = ("", "en", "de", "fr", "es", "it", "nl", "pt", "pl", "ru", "ja", "zh")
 PRECISIONS = ("", "float32", "int8")  # "" chooses by memory
-SPEAKER_CHOICES = (("off", ""), ("find them (automatic count)", "auto"),
+SPEAKER_CHOICES = ((QT_TRANSLATE_NOOP("SettingsDialog", "off"), ""),
+                   (QT_TRANSLATE_NOOP("SettingsDialog", "find them (automatic count)"), "auto"),
                    *((f"{n} speakers", str(n)) for n in range(2, 7)))
 DEFAULT_BEAM = 5
 
@@ -75,67 +79,97 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: QSettings, devices: list[str], current_limit: int,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.settings = settings
         self.limit_bytes = current_limit  # the limit the user chose, once accepted
         s = settings
 
         self.limit_edit = QLineEdit(str(s.value("memory_limit", "") or format_size(current_limit)))
-        self.limit_edit.setToolTip("The most memory the app (window and model host together) "
-                                   "may use, e.g. 8GiB or 1500MiB. The watchdog enforces it.")
+        self.limit_edit.setAccessibleName(self.tr("Memory limit"))
+        self.limit_edit.setToolTip(
+            self.tr(
+                "The most memory the app (window and model host together) "
+                "may use, e.g. 8GiB or 1500MiB. The watchdog enforces it."
+            )
+        )
         self.language_box = QComboBox()
+        self.language_box.setAccessibleName(self.tr("Language"))
         self.language_box.setEditable(True)
         for code in LANGUAGES:
-            self.language_box.addItem(code or "detect automatically", code)
+            self.language_box.addItem(code or self.tr("detect automatically"), code)
         language = str(s.value("transcribe/language", "") or "")
         self._select(self.language_box, language)
-        self.translate_box = QCheckBox("Translate into English")
+        self.translate_box = QCheckBox(self.tr("Translate into English"))
         self.translate_box.setChecked(_bool(s.value("transcribe/translate", False)))
-        self.vad_box = QCheckBox("Decode only the stretches where speech is heard (VAD)")
+        self.vad_box = QCheckBox(self.tr("Decode only the stretches where speech is heard (VAD)"))
         self.vad_box.setChecked(_bool(s.value("transcribe/vad", False)))
-        self.early_box = QCheckBox("Show the text of short files while it is decoded "
-                                   "(about half as long again)")
-        self.early_box.setToolTip("A file under 30 s is decoded piece by piece, cut in its "
-                                  "pauses, so its first sentences appear before the rest.")
+        self.early_box = QCheckBox(self.tr("Show the text of short files while it is decoded "
+                                   "(about half as long again)"))
+        self.early_box.setToolTip(self.tr("A file under 30 s is decoded piece by piece, cut in its "
+                                  "pauses, so its first sentences appear before the rest."))
         self.early_box.setChecked(_bool(s.value("transcribe/early_segments", True)))
         self.beam_spin = QSpinBox()
+        self.beam_spin.setAccessibleName(self.tr("Beam size"))
         self.beam_spin.setRange(1, 10)
         self.beam_spin.setValue(int(s.value("transcribe/beam_size", DEFAULT_BEAM) or DEFAULT_BEAM))
         self.precision_box = QComboBox()
+        self.precision_box.setAccessibleName(self.tr("Precision"))
         for precision in PRECISIONS:
-            self.precision_box.addItem(precision or "by memory (int8 when memory is tight)",
-                                       precision)
+            self.precision_box.addItem(
+                precision or self.tr("by memory (int8 when memory is tight)"), precision
+            )
         self._select(self.precision_box, str(s.value("transcribe/precision", "") or ""))
         self.speakers_box = QComboBox()
-        self.speakers_box.setToolTip("After transcribing, find who spoke when (one model at a "
-                                     "time: the speaker encoder takes the speech model's place)")
+        self.speakers_box.setAccessibleName(self.tr("Speakers"))
+        self.speakers_box.setToolTip(
+            self.tr(
+                "After transcribing, find who spoke when (one model at a "
+                "time: the speaker encoder takes the speech model's place)"
+            )
+        )
         for text, value in SPEAKER_CHOICES:
-            self.speakers_box.addItem(text, value)
+            shown = self.tr("{n} speakers").format(n=value) if value.isdigit() else self.tr(text)
+            self.speakers_box.addItem(shown, value)
         self._select(self.speakers_box, str(s.value("transcribe/speakers", "") or ""))
         self.device_box = QComboBox()
-        self.device_box.addItem("system default", "")
+        self.device_box.setAccessibleName(self.tr("Microphone"))
+        self.device_box.addItem(self.tr("system default"), "")
         for name in devices:
             self.device_box.addItem(name, name)
         self._select(self.device_box, str(s.value("live/device", "") or ""))
         self.folder_edit = QLineEdit(str(s.value("export_dir", "") or ""))
-        self.folder_edit.setPlaceholderText("beside the audio file")
-        browse = QPushButton("Browse…")
+        self.folder_edit.setAccessibleName(self.tr("Export folder"))
+        self.folder_edit.setPlaceholderText(self.tr("beside the audio file"))
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(browse)
+        # The interface language: read once at start (ui/app.py installs its translator).
+        self.interface_box = QComboBox()
+        self.interface_box.setAccessibleName(self.tr("Interface language"))
+        for value, name in INTERFACE_LANGUAGES:
+            self.interface_box.addItem(self.tr(name) if value == "system" else name, value)
+        self._select(self.interface_box, saved_language(s))
+        self.interface_box.setToolTip(self.tr("The language of menus, buttons and messages; "
+                                              "it applies the next time the app starts."))
+        interface_note = QLabel(self.tr("Applies at the next start."))
+        interface_row = QHBoxLayout()
+        interface_row.addWidget(self.interface_box, 1)
+        interface_row.addWidget(interface_note)
 
         form = QFormLayout()
-        form.addRow("Memory limit", self.limit_edit)
-        form.addRow("Language", self.language_box)
+        form.addRow(self.tr("Memory limit"), self.limit_edit)
+        form.addRow(self.tr("Language"), self.language_box)
         form.addRow("", self.translate_box)
         form.addRow("", self.vad_box)
         form.addRow("", self.early_box)
-        form.addRow("Beam size", self.beam_spin)
-        form.addRow("Precision", self.precision_box)
-        form.addRow("Speakers", self.speakers_box)
-        form.addRow("Microphone", self.device_box)
-        form.addRow("Export folder", folder_row)
+        form.addRow(self.tr("Beam size"), self.beam_spin)
+        form.addRow(self.tr("Precision"), self.precision_box)
+        form.addRow(self.tr("Speakers"), self.speakers_box)
+        form.addRow(self.tr("Microphone"), self.device_box)
+        form.addRow(self.tr("Export folder"), folder_row)
+        form.addRow(self.tr("Interface language"), interface_row)
         self.error_label, buttons = dialog_bottom(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -161,12 +195,15 @@ class SettingsDialog(QDialog):
         s.setValue("transcribe/speakers", self.speakers_box.currentData() or "")
         s.setValue("live/device", self.device_box.currentData() or "")
         s.setValue("export_dir", self.folder_edit.text().strip())
+        s.setValue(LANGUAGE_SETTING, self.interface_box.currentData() or "system")
         s.sync()
         self.limit_bytes = limit
         super().accept()
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export folder", self.folder_edit.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Export folder"), self.folder_edit.text()
+        )
         if folder:
             self.folder_edit.setText(folder)
 

@@ -27,7 +27,7 @@ class SpeakersBar(QWidget):
         self.layout_ = QHBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(4)
-        self.layout_.addWidget(QLabel("Speakers:"))
+        self.layout_.addWidget(QLabel(self.tr("Speakers:")))
         self.buttons: dict[str, QToolButton] = {}
         self.layout_.addStretch(1)
         self.hide()
@@ -49,8 +49,12 @@ class SpeakersBar(QWidget):
             colour = colours.get(info.name)
             if colour is not None:
                 button.setStyleSheet(f"QToolButton {{ color: {colour.name()}; }}")
-            button.setToolTip(f"{info.name} speaks for {minutes(info.seconds)}; click to "
-                              "rename, merge or confirm a recognised voice.")
+            button.setToolTip(
+                self.tr(
+                    "{name} speaks for {minutes}; click to rename, merge or confirm a recognised "
+                    "voice."
+                ).format(name=info.name, minutes=minutes(info.seconds))
+            )
             button.setMenu(self._menu(info, [n for n in names if n != info.name]))
             self.layout_.insertWidget(self.layout_.count() - 1, button)
             self.buttons[info.name] = button
@@ -59,13 +63,16 @@ class SpeakersBar(QWidget):
     def _menu(self, info: SpeakerInfo, others: list[str]) -> QMenu:
         menu = QMenu(self)
         if info.voice and info.voice != info.name:
-            confirm = menu.addAction(f"This is {info.voice} "
-                                     f"({round(100 * (info.confidence or 0))} % alike)")
+            confirm = menu.addAction(
+                self.tr("This is {voice} ({percent} % alike)").format(
+                    voice=info.voice, percent=round(100 * (info.confidence or 0))
+                )
+            )
             confirm.triggered.connect(lambda: self.rename_requested.emit(info.name, info.voice))
-        rename = menu.addAction("Rename…")
+        rename = menu.addAction(self.tr("Rename…"))
         rename.triggered.connect(lambda: self._ask_name(info.name))
         if others:
-            merge = menu.addMenu("Merge into")
+            merge = menu.addMenu(self.tr("Merge into"))
             for other in others:
                 action = merge.addAction(other)
                 action.triggered.connect(
@@ -73,8 +80,11 @@ class SpeakersBar(QWidget):
         return menu
 
     def _ask_name(self, old: str) -> None:
-        new, ok = QInputDialog.getText(self, "Rename speaker",
-                                       f"Who is {old}? (the voice library remembers the name)",
-                                       text=old)
+        new, ok = QInputDialog.getText(
+            self,
+            self.tr("Rename speaker"),
+            self.tr("Who is {old}? (the voice library remembers the name)").format(old=old),
+            text=old,
+        )
         if ok and new.strip() and new.strip() != old:
             self.rename_requested.emit(old, new.strip())

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
@@ -102,12 +102,15 @@ class SpectrogramPlot(pg.PlotWidget):
         super().__init__(parent, background="w", viewBox=self.box,
                          axisItems={"left": self.mel_axis})
         self.setObjectName("spectrogramPlot")
+        self.setAccessibleName(self.tr("Spectrogram"))
+        self.setAccessibleDescription(self.tr("Frequencies of the recording over time; drag to "
+                                              "select a span, click to play from there"))
         self.duration = 0.0
         self._setting_span = False
         plot = self.getPlotItem()
         plot.hideButtons()
         plot.setMenuEnabled(False)
-        plot.setLabel("bottom", "seconds")
+        plot.setLabel("bottom", self.tr("seconds"))
         plot.setLabel("left", "Hz")
         plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.box.setMouseEnabled(x=True, y=False)
@@ -125,7 +128,12 @@ class SpectrogramPlot(pg.PlotWidget):
         self.region.sigRegionChangeFinished.connect(self._region_moved)
         self.box.span_dragged.connect(self._dragged)
         self.scene().sigMouseClicked.connect(self._clicked)
-        self.setToolTip("Click to seek · drag to select a span · wheel to zoom · right-drag to pan")
+        self.setToolTip(
+            QCoreApplication.translate(
+                "SpectrogramPlot",
+                "Click to seek · drag to select a span · wheel to zoom · right-drag to pan",
+            )
+        )
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(700, 240)

@@ -52,6 +52,7 @@ ROW_PADDING = 8  # pixels above and below a row's text
 ROWS_FITTED_AT_ONCE = 250  # rows measured in one turn of the event loop
 FOLLOW_PAUSE_SECONDS = 4.0  # after a person scrolls, playback leaves the view alone this long
 PLAYING_COLOUR = QColor("#fff3c4")
+PLAYING_TEXT_COLOUR = QColor("#1a1a1a")  # dark text on the pale yellow, in a dark palette too
 
 
 def segment_line(segment: Segment) -> str:
@@ -79,7 +80,7 @@ class SegmentModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Start", "End", "Speaker", "Text")[section]
+            return (self.tr("Start"), self.tr("End"), self.tr("Speaker"), self.tr("Text"))[section]
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -95,8 +96,10 @@ class SegmentModel(QAbstractTableModel):
             return self.speaker_colours.get(segment.speaker)
         if role == Qt.ItemDataRole.BackgroundRole and index.row() == self.playing_row:
             return PLAYING_COLOUR
+        if role == Qt.ItemDataRole.ForegroundRole and index.row() == self.playing_row:
+            return PLAYING_TEXT_COLOUR
         if role == Qt.ItemDataRole.ToolTipRole and column != TEXT:
-            return "Click to play from here"
+            return self.tr("Click to play from here")
         return None
 
     def flags(self, index) -> Qt.ItemFlag:
@@ -180,7 +183,7 @@ class TextDelegate(QStyledItemDelegate):
                                        opt.widget)
         document = QTextDocument()
         document.setDefaultFont(opt.font)
-        document.setHtml(marked)
+        document.setHtml(f"<span style='color:{PLAYING_TEXT_COLOUR.name()}'>{marked}</span>")
         document.setTextWidth(opt.rect.width() - 6)
         painter.save()
         painter.translate(opt.rect.topLeft() + QRect(3, 1, 0, 0).topLeft())
@@ -219,12 +222,16 @@ class TranscriptEditor(QWidget):
         super().__init__(parent)
         self.model = SegmentModel(self)
         self.model.on_text_edited = lambda row, text: self.apply(
-            editing.set_text(self.segments(), row, text), "Edit text")
+            editing.set_text(self.segments(), row, text), self.tr("Edit text"))
         self.undo_stack = QUndoStack(self)
         # After the stack has moved (during a command's redo it has not yet), so `modified`
         # is right; clearing it for another transcript is no edit.
         self.undo_stack.indexChanged.connect(self._stack_moved)
         self.table = QTableView()
+        self.table.setAccessibleName(self.tr("Transcript"))
+        self.table.setAccessibleDescription(
+            self.tr("One row per segment: start, end, speaker and text; edit the text in place")
+        )
         self.table.setModel(self.model)
         self.delegate = TextDelegate(self.model, self.table)
         self.table.setItemDelegateForColumn(TEXT, self.delegate)
@@ -264,7 +271,7 @@ class TranscriptEditor(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(
             lambda pos: self.menu().exec(self.table.viewport().mapToGlobal(pos)))
-        self.placeholder = QLabel("Segments appear here as they are transcribed.")
+        self.placeholder = QLabel(self.tr("Segments appear here as they are transcribed."))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: #777;")
 
@@ -272,23 +279,23 @@ class TranscriptEditor(QWidget):
         self.replace_bar.hide()
 
         self.actions_by_name: dict[str, QAction] = {}
-        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo = self.undo_stack.createUndoAction(self, self.tr("&Undo"))
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo = self.undo_stack.createRedoAction(self, self.tr("&Redo"))
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         self.actions_by_name.update(undo=undo, redo=redo)
-        self._action("split", "Split at the cursor", self.split_at_cursor, "Ctrl+Return")
-        self._action("merge", "Merge with the next segment", self.merge_selected, "Ctrl+J")
-        self._action("delete", "Delete segment", self.delete_selected, QKeySequence.Delete)
-        self._action("start_earlier", "Start 0.1 s earlier",
+        self._action("split", self.tr("Split at the cursor"), self.split_at_cursor, "Ctrl+Return")
+        self._action("merge", self.tr("Merge with the next segment"), self.merge_selected, "Ctrl+J")
+        self._action("delete", self.tr("Delete segment"), self.delete_selected, QKeySequence.Delete)
+        self._action("start_earlier", self.tr("Start 0.1 s earlier"),
                      lambda: self.nudge_selected("start", -NUDGE_SECONDS), "Ctrl+[")
-        self._action("start_later", "Start 0.1 s later",
+        self._action("start_later", self.tr("Start 0.1 s later"),
                      lambda: self.nudge_selected("start", NUDGE_SECONDS), "Ctrl+]")
-        self._action("end_earlier", "End 0.1 s earlier",
+        self._action("end_earlier", self.tr("End 0.1 s earlier"),
                      lambda: self.nudge_selected("end", -NUDGE_SECONDS), "Ctrl+Shift+[")
-        self._action("end_later", "End 0.1 s later",
+        self._action("end_later", self.tr("End 0.1 s later"),
                      lambda: self.nudge_selected("end", NUDGE_SECONDS), "Ctrl+Shift+]")
-        self._action("replace", "Find and replace…", self.show_replace_bar, "Ctrl+H")
+        self._action("replace", self.tr("Find and replace…"), self.show_replace_bar, "Ctrl+H")
         for action in self.actions_by_name.values():
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
@@ -526,34 +533,35 @@ class TranscriptEditor(QWidget):
             if text.strip() != segments[row].text.strip():
                 segments = editing.set_text(segments, row, text)
             # The editor's text has no leading space; the segment's has one.
-            self.apply(editing.split(segments, row, at + 1), "Split segment")
+            self.apply(editing.split(segments, row, at + 1), self.tr("Split segment"))
             return
         words = self.model.segments[row].text.split()
         middle = len(" " + " ".join(words[: len(words) // 2]))
-        self.apply(editing.split(self.segments(), row, middle), "Split segment")
+        self.apply(editing.split(self.segments(), row, middle), self.tr("Split segment"))
 
     def merge_selected(self) -> None:
         row = self.selected_row()
         if row >= 0:
-            self.apply(editing.merge(self.segments(), row), "Merge segments")
+            self.apply(editing.merge(self.segments(), row), self.tr("Merge segments"))
 
     def delete_selected(self) -> None:
         if self.table.state() == QAbstractItemView.State.EditingState:
             return
         row = self.selected_row()
         if row >= 0:
-            self.apply(editing.delete(self.segments(), row), "Delete segment")
+            self.apply(editing.delete(self.segments(), row), self.tr("Delete segment"))
 
     def nudge_selected(self, edge: str, seconds: float) -> None:
         row = self.selected_row()
         if row >= 0:
-            self.apply(editing.nudge(self.segments(), row, edge, seconds),
-                       f"Move {edge} {seconds:+.1f} s")
+            what = (self.tr("Move start {seconds:+.1f} s") if edge == "start"
+                    else self.tr("Move end {seconds:+.1f} s")).format(seconds=seconds)
+            self.apply(editing.nudge(self.segments(), row, edge, seconds), what)
 
     def replace_all(self, find: str, replacement: str, case: bool, whole_word: bool) -> int:
         """Replace every match, as one undoable step; returns how many were replaced."""
         after, count = editing.replace_all(self.segments(), find, replacement, case, whole_word)
-        self.apply(after, f"Replace {count} × “{find}”")
+        self.apply(after, self.tr("Replace {count} × “{find}”").format(count=count, find=find))
         return count
 
     def find_next(self, find: str, case: bool = False, whole_word: bool = False) -> bool:
@@ -578,8 +586,10 @@ class TranscriptEditor(QWidget):
         row = self.selected_row()
         if row >= 0:
             segment = self.model.segments[row]
-            menu.addAction("Play from here", lambda: self.play_requested.emit(segment.start))
-            menu.addAction("Loop this segment",
+            menu.addAction(
+                self.tr("Play from here"), lambda: self.play_requested.emit(segment.start)
+            )
+            menu.addAction(self.tr("Loop this segment"),
                            lambda: self.loop_requested.emit(segment.start, segment.end))
             menu.addSeparator()
         for name in ("split", "merge", "delete", None, "start_earlier", "start_later",
@@ -608,14 +618,16 @@ class ReplaceBar(QWidget):
         super().__init__(editor)
         self.editor = editor
         self.find_edit = QLineEdit()
-        self.find_edit.setPlaceholderText("Find")
+        self.find_edit.setAccessibleName(self.tr("Find"))
+        self.find_edit.setPlaceholderText(self.tr("Find"))
         self.replace_edit = QLineEdit()
-        self.replace_edit.setPlaceholderText("Replace with")
-        self.case_box = QCheckBox("Match case")
-        self.word_box = QCheckBox("Whole words")
-        self.next_button = QPushButton("Find next")
-        self.all_button = QPushButton("Replace all")
-        self.close_button = QPushButton("Close")
+        self.replace_edit.setAccessibleName(self.tr("Replace with"))
+        self.replace_edit.setPlaceholderText(self.tr("Replace with"))
+        self.case_box = QCheckBox(self.tr("Match case"))
+        self.word_box = QCheckBox(self.tr("Whole words"))
+        self.next_button = QPushButton(self.tr("Find next"))
+        self.all_button = QPushButton(self.tr("Replace all"))
+        self.close_button = QPushButton(self.tr("Close"))
         self.result = QLabel()
         self.next_button.clicked.connect(self.find_next)
         self.find_edit.returnPressed.connect(self.find_next)
@@ -634,13 +646,13 @@ class ReplaceBar(QWidget):
     def find_next(self) -> None:
         found = self.editor.find_next(self.find_edit.text(), self.case_box.isChecked(),
                                       self.word_box.isChecked())
-        self.result.setText("" if found else "Not found")
+        self.result.setText("" if found else self.tr("Not found"))
 
     def replace_all(self) -> None:
         if not self.editor.model.editable:
-            self.result.setText("Wait until the file is done")
+            self.result.setText(self.tr("Wait until the file is done"))
             return
         count = self.editor.replace_all(self.find_edit.text(), self.replace_edit.text(),
                                         self.case_box.isChecked(), self.word_box.isChecked())
-        self.result.setText(f"{count} replaced")
+        self.result.setText(self.tr("{count} replaced").format(count=count))
 

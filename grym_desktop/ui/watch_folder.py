@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -106,8 +106,11 @@ class FolderWatcher(QObject):
                 digest = content_hash(path)
             except OSError as exc:
                 if path.exists():  # gone meanwhile: nothing to say
-                    self.failed.emit(f"{path} cannot be read: "
-                                     f"{(exc.strerror or str(exc)).lower()}.")
+                    self.failed.emit(
+                        self.tr("{path} cannot be read: {reason}.").format(
+                            path=path, reason=(exc.strerror or str(exc)).lower()
+                        )
+                    )
                 return
             if not stop.is_set():
                 self.file_ready.emit(str(path), digest)
@@ -115,7 +118,7 @@ class FolderWatcher(QObject):
         try:
             watch_folder(folder, ready, stop, self.settle_seconds, on_scanned=self.scanned.emit)
         except Exception as exc:  # a sentence in the window, never a traceback
-            self.ended.emit(failure_sentence(exc, "Watching the folder"))
+            self.ended.emit(failure_sentence(exc, QT_TRANSLATE_NOOP("Jobs", "Watching the folder")))
 
 
 @dataclass
@@ -195,7 +198,11 @@ class WatchRunner(QObject):
         s.setValue("watch/model", choice.model)
         s.sync()
         watcher.start(choice.folder)
-        self.status_changed.emit(f"Watching {choice.folder} → {choice.output}")
+        self.status_changed.emit(
+            self.tr("Watching {folder} → {output}").format(
+                folder=choice.folder, output=choice.output
+            )
+        )
         return True
 
     def restore(self) -> None:
@@ -206,8 +213,11 @@ class WatchRunner(QObject):
         if choice is None:
             return
         if not choice.folder.is_dir():
-            self.message.emit(f"The watched folder {choice.folder} is not there; it is not "
-                              "watched now.")
+            self.message.emit(
+                self.tr("The watched folder {folder} is not there; it is not watched now.").format(
+                    folder=choice.folder
+                )
+            )
             return
         self.start(choice)
 
@@ -317,7 +327,7 @@ class WatchRunner(QObject):
     def _task_removed(self, task_id: int) -> None:
         task = self.tasks.pop(task_id, None)
         if task is not None and not task.watch.ledger.closed:
-            self._end(task, "It was taken out of the queue before it was transcribed.")
+            self._end(task, self.tr("It was taken out of the queue before it was transcribed."))
 
     def _end(self, task: _Task, error: str | None) -> None:
         """The task's file is over: failed with error (when given), and no longer queued."""
@@ -342,27 +352,39 @@ class WatchDialog(QDialog):
     def __init__(self, settings: QSettings, models: list[str], model: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Watch a folder")
+        self.setWindowTitle(self.tr("Watch a folder"))
         s = settings
         self.folder_edit = QLineEdit(str(s.value("watch/folder", "") or ""))
-        self.folder_edit.setPlaceholderText("the folder where new recordings arrive")
+        self.folder_edit.setAccessibleName(self.tr("Folder to watch"))
+        self.folder_edit.setPlaceholderText(self.tr("the folder where new recordings arrive"))
         self.output_edit = QLineEdit(str(s.value("watch/output", "") or ""))
-        self.output_edit.setPlaceholderText("where the transcripts go")
+        self.output_edit.setAccessibleName(self.tr("Output folder"))
+        self.output_edit.setPlaceholderText(self.tr("where the transcripts go"))
         for edit in (self.folder_edit, self.output_edit):  # a path and its hint readable
             edit.setMinimumWidth(edit.fontMetrics().averageCharWidth() * 40)
         self.format_box = QComboBox()
+        self.format_box.setAccessibleName(self.tr("Format"))
         self.format_box.addItems(list(FORMATS))
         self.format_box.setCurrentText(str(s.value("watch/format", "txt") or "txt"))
         self.model_box = QComboBox()
+        self.model_box.setAccessibleName(self.tr("Model"))
         self.model_box.addItems(models or [model])
         self.model_box.setCurrentText(model)
         form = QFormLayout()
-        form.addRow("Watch", self._with_browse(self.folder_edit, "Folder to watch"))
-        form.addRow("Write to", self._with_browse(self.output_edit, "Output folder"))
-        form.addRow("Format", self.format_box)
-        form.addRow("Model", self.model_box)
-        note = QLabel("Files already there are transcribed too, unless this output folder's "
-                      "ledger says they are done.")
+        form.addRow(
+            self.tr("Watch"), self._with_browse(self.folder_edit, self.tr("Folder to watch"))
+        )
+        form.addRow(
+            self.tr("Write to"), self._with_browse(self.output_edit, self.tr("Output folder"))
+        )
+        form.addRow(self.tr("Format"), self.format_box)
+        form.addRow(self.tr("Model"), self.model_box)
+        note = QLabel(
+            self.tr(
+                "Files already there are transcribed too, unless this output folder's "
+                "ledger says they are done."
+            )
+        )
         note.setWordWrap(True)
         self.error_label, buttons = dialog_bottom(self)
         layout = QVBoxLayout(self)
@@ -380,11 +402,13 @@ class WatchDialog(QDialog):
         """Check the folders first: the dialog stays open with the reason."""
         folder, output = self.folder_edit.text().strip(), self.output_edit.text().strip()
         if not folder or not Path(folder).expanduser().is_dir():
-            problem = f"{folder or 'The folder to watch'} is not a folder."
+            problem = self.tr("{folder} is not a folder.").format(
+                folder=folder or self.tr("The folder to watch")
+            )
         elif not output:
-            problem = "Choose a folder for the transcripts."
+            problem = self.tr("Choose a folder for the transcripts.")
         elif Path(output).expanduser().exists() and not Path(output).expanduser().is_dir():
-            problem = f"{output} is a file, not a folder."
+            problem = self.tr("{output} is a file, not a folder.").format(output=output)
         else:
             super().accept()
             return
@@ -392,7 +416,7 @@ class WatchDialog(QDialog):
         self.error_label.show()
 
     def _with_browse(self, edit: QLineEdit, title: str) -> QHBoxLayout:
-        button = QPushButton("Browse…")
+        button = QPushButton(self.tr("Browse…"))
         button.clicked.connect(lambda: self._browse(edit, title))
         row = QHBoxLayout()
         row.addWidget(edit, 1)

@@ -39,6 +39,9 @@ class WaveformStrip(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
         self.setObjectName("waveformStrip")
+        self.setAccessibleName(self.tr("Waveform"))
+        self.setAccessibleDescription(self.tr("The recording's loudness over time; click to play "
+                                              "from there"))
         self.error: str | None = None
         self.duration = 0.0
         self._spans: list[tuple[float, float]] = []

@@ -110,13 +110,14 @@ class ExportRow(QWidget):
         self.settings = settings
         self.transcript: Transcript | None = None
         self.format_box = QComboBox()
+        self.format_box.setAccessibleName(self.tr("Export format"))
         self.format_box.addItems(list(FORMATS))
         remembered = settings.value("export/format")
         if remembered and self.format_box.findText(remembered) >= 0:
             self.format_box.setCurrentText(remembered)
         self.format_box.currentTextChanged.connect(
             lambda fmt: self.settings.setValue("export/format", fmt))
-        self.button = QPushButton("Export…")
+        self.button = QPushButton(self.tr("Export…"))
         self.button.setEnabled(False)
         self.button.clicked.connect(self.choose_file)
         layout = QHBoxLayout(self)
@@ -136,10 +137,10 @@ class ExportRow(QWidget):
             return None
         fmt = self.format_box.currentText()
         folder = self.settings.value("export_dir", "") or str(Path(self.transcript.file).parent)
-        dialog = QFileDialog(self, "Export transcript",
+        dialog = QFileDialog(self, self.tr("Export transcript"),
                              str(Path(folder) / default_name(self.transcript, fmt)))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters([f"{fmt.upper()} (*.{fmt})", "All files (*)"])
+        dialog.setNameFilters([f"{fmt.upper()} (*.{fmt})", self.tr("All files (*)")])
         dialog.setDefaultSuffix(fmt)
         dialog.fileSelected.connect(lambda path: self.export_file(path, fmt))
         dialog.open()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QTextBrowser, QWidget
 
 from grym_desktop.scoring.wer import DiffPart, word_diff, words
@@ -57,8 +57,12 @@ def note_html(sentence: str) -> str:
 def legend_html() -> str:
     return " &nbsp; ".join(
         f'<span style="{STYLES[kind]}">&nbsp;{name}&nbsp;</span>'
-        for kind, name in (("substitute", "different word"), ("delete", "only in A"),
-                           ("insert", "only in B")))
+        for kind, name in (
+            ("substitute", QCoreApplication.translate("WordDiffView", "different word")),
+            ("delete", QCoreApplication.translate("WordDiffView", "only in A")),
+            ("insert", QCoreApplication.translate("WordDiffView", "only in B")),
+        )
+    )
 
 
 class WordDiffView(QWidget):
@@ -66,18 +70,24 @@ class WordDiffView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.a_title = ElidedLabel("Model A")
-        self.b_title = ElidedLabel("Model B")
+        self.a_title = ElidedLabel(self.tr("Model A"))
+        self.b_title = ElidedLabel(self.tr("Model B"))
         self.a_text = QTextBrowser()
+        self.a_text.setAccessibleName(self.tr("Words of model A"))
         self.b_text = QTextBrowser()
+        self.b_text.setAccessibleName(self.tr("Words of model B"))
         for view in (self.a_text, self.b_text):
             view.setOpenLinks(False)
             view.setMinimumHeight(60)
             view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         self.legend = QLabel(legend_html())
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setToolTip("The words as they are scored: lower case, without punctuation, "
-                               "numbers written as words.")
+        self.legend.setToolTip(
+            self.tr(
+                "The words as they are scored: lower case, without punctuation, "
+                "numbers written as words."
+            )
+        )
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setVerticalSpacing(2)
@@ -105,7 +115,14 @@ class WordDiffView(QWidget):
         self.b_text.setHtml(b_html)
 
     def clear(self) -> None:
-        self.show_pair("Model A", None, "Model B", None, "Select a file to see its words.", "")
+        self.show_pair(
+            self.tr("Model A"),
+            None,
+            self.tr("Model B"),
+            None,
+            self.tr("Select a file to see its words."),
+            "",
+        )
 
     def diff_html(self) -> tuple[str, str]:
         """The HTML last shown in A's and B's views."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
 
 from grym_desktop.errors import GrymError, MemoryRefusedError, TaskCancelledError
 from grym_desktop.options import DecodeOptions
@@ -34,6 +34,33 @@ class Status(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     REFUSED = "refused"  # the memory guard refused the model; the user may load it anyway
+
+
+# The words a queue row shows for a status and a stage, translated when shown.
+STATUS_WORDS = {
+    Status.QUEUED: QT_TRANSLATE_NOOP("Status", "queued"),
+    Status.RUNNING: QT_TRANSLATE_NOOP("Status", "running"),
+    Status.DONE: QT_TRANSLATE_NOOP("Status", "done"),
+    Status.FAILED: QT_TRANSLATE_NOOP("Status", "failed"),
+    Status.CANCELLED: QT_TRANSLATE_NOOP("Status", "cancelled"),
+    Status.REFUSED: QT_TRANSLATE_NOOP("Status", "refused"),
+}
+STAGE_WORDS = {
+    "transcribing": QT_TRANSLATE_NOOP("Status", "transcribing"),
+    "finding speakers": QT_TRANSLATE_NOOP("Status", "finding speakers"),
+}
+
+
+def status_text(status: Status | str) -> str:
+    """A status as the window shows it, in the interface language."""
+    word = STATUS_WORDS.get(status)
+    return QCoreApplication.translate("Status", word) if word else str(status)
+
+
+def stage_text(stage: str) -> str:
+    """A task's stage ("transcribing", "finding speakers") in the interface language."""
+    word = STAGE_WORDS.get(stage)
+    return QCoreApplication.translate("Status", word) if word else stage
 
 
 @dataclass(frozen=True)
@@ -240,7 +267,7 @@ class ModelWorker(QObject):
             except Exception as exc:  # a bug in the core must not stop the queue
                 self._touched = True
                 if self._current is not None:
-                    message = failure_sentence(exc, "This file")
+                    message = failure_sentence(exc, QT_TRANSLATE_NOOP("Jobs", "This file"))
                     self._end_with_error(self._current, message, type(exc))
                     self._current = None
             self._check_pid()
@@ -263,7 +290,8 @@ class ModelWorker(QObject):
                 self._live.stop(self._live_stop)
             self.live_finished.emit(self._live.run())
         except Exception as exc:  # the window shows a sentence, never a traceback
-            self.live_failed.emit(failure_sentence(exc, "Live transcription"))
+            self.live_failed.emit(
+                failure_sentence(exc, QT_TRANSLATE_NOOP("Jobs", "Live transcription")))
         finally:
             self._live = None
             self._check_pid()
@@ -277,7 +305,7 @@ class ModelWorker(QObject):
         try:
             result = call(self.orchestrator)
         except Exception as exc:  # the window shows a sentence, never a traceback
-            self.job_failed.emit(tag, failure_sentence(exc, "This task"))
+            self.job_failed.emit(tag, failure_sentence(exc, QT_TRANSLATE_NOOP("Jobs", "This task")))
         else:
             self.job_done.emit(tag, result)
         finally:
