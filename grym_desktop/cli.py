@@ -22,9 +22,14 @@ SIGNAL_MODEL_ID = "signal-v1"  # grym_desktop.features.signal.SIGNAL_MODEL, name
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="grym-desktop", description="Local audio understanding under a memory governor."
+        prog="grym-desktop", description="Local audio understanding under a memory governor. "
+        "With no command it opens the window; `grym-desktop FILE...` opens it with the files "
+        "queued (or gives them to the window already open)."
     )
     parser.add_argument("--memory-limit", help="hard memory limit, e.g. 16GiB (default 16 GiB)")
+    parser.add_argument("--reset-settings", action="store_true",
+                        help="forget the window's and the core settings (the library and the "
+                             "models are kept), then exit")
     commands = parser.add_subparsers(dest="command")
 
     tr = commands.add_parser("transcribe", help="transcribe audio or video files")
@@ -176,9 +181,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def window_files(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """`grym-desktop [--memory-limit X] FILE...` as a file manager runs it: (the options, the
+    files), or None when the words after the options are a command (or there are none)."""
+    options, rest = [], list(argv)
+    while rest and rest[0].startswith("-") and rest[0] != "--":
+        options.append(rest.pop(0))
+        if options[-1] == "--memory-limit" and rest:
+            options.append(rest.pop(0))
+    if rest and rest[0] == "--":
+        return options, rest[1:]
+    # A command is a plain word; a file exists or at least looks like a path.
+    if rest and (all(Path(p).is_file() for p in rest) or any(c in rest[0] for c in "/.")):
+        return options, rest
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    split = window_files(argv)
+    options, files = split if split is not None else (argv, [])
+    args = parser.parse_args(options)
+    if args.reset_settings:
+        from grym_desktop.ui.app import reset_settings
+
+        print("\n".join(reset_settings()))
+        return 0
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        print(f"grym-desktop: cannot open {', '.join(missing)}: no such file.", file=sys.stderr)
+        return 3
     limit_text = getattr(args, "memory_limit_sub", None) or args.memory_limit
     try:
         from grym_desktop.memory.limits import resolve_limit
@@ -188,14 +221,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grym-desktop: {exc}", file=sys.stderr)
         return 2
     if args.command is None:
-        # Before Qt is imported: a missing X11 library is named with its apt-get line.
+        # A window already open takes the files: nothing else is loaded.
+        from grym_desktop.ui.single_instance import hand_over
+
+        if hand_over(files):
+            return 0
+        # Before Qt's platform plugin loads: a missing X11 library is named with its apt-get line.
         from grym_desktop.ui.platform_check import EXIT_CODE, check_platform_libraries
 
         if not check_platform_libraries():
             return EXIT_CODE
         from grym_desktop.ui.app import main as run_window
 
-        return run_window(memory_limit=limit_text)
+        return run_window(memory_limit=limit_text, files=files)
     try:
         return run_command(args, limit)
     except GrymError as exc:
