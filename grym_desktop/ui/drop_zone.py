@@ -8,10 +8,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
-    QSizePolicy,
 )
+
+from grym_desktop.ui.widgets import ElidedLabel
 
 # Translated where used: QCoreApplication.translate("DropZone", MEDIA_FILTER).
 MEDIA_FILTER = QT_TRANSLATE_NOOP(
@@ -38,14 +38,15 @@ class DropZone(QFrame):
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
         self.setMinimumHeight(44)  # a strip: files dropped anywhere on the window are taken too
-        self.label = QLabel(self.tr("Drop audio or video files here"))
+        # The words give way on a narrow window (cut with "…" at their end); the button stays.
+        self.label = ElidedLabel(self.tr("Drop audio or video files here"),
+                                 mode=Qt.TextElideMode.ElideRight)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        # The words give way on a narrow window; the button stays.
-        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.open_button = QPushButton(self.tr("Open files…"))
         self.open_button.clicked.connect(self.open_files)
         layout = QHBoxLayout(self)  # the words against the button, the two in the middle
-        layout.addWidget(self.label, 1)
+        layout.addStretch(1)
+        layout.addWidget(self.label)
         layout.addWidget(self.open_button)
         layout.addStretch(1)
         self.start_dir = ""
