@@ -49,3 +49,24 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV)
+
+# `make package`: the one-folder build (PyInstaller, dist/grym-desktop/) and the Debian
+# package (dist/grym-desktop_*.deb), made in their own venv without torch and transformers.
+# `make package-test` (root, Xvfb): installs the .deb with apt-get and runs the smoke test.
+.PHONY: package package-test
+PKG_VENV ?= build/package-venv
+PKG_STAMP := $(PKG_VENV)/.installed
+
+$(PKG_STAMP): pyproject.toml setup.py
+	$(PYTHON) -m venv $(PKG_VENV)
+	$(PKG_VENV)/bin/pip install -q --upgrade pip
+	$(PKG_VENV)/bin/pip install -q pyinstaller -e .
+	touch $(PKG_STAMP)
+
+package: $(PKG_STAMP)
+	$(PKG_VENV)/bin/pyinstaller --noconfirm --distpath dist --workpath build/pyinstaller \
+		packaging/grym-desktop.spec
+	packaging/build_deb.sh dist/grym-desktop dist
+
+package-test: $(if $(wildcard dist/grym-desktop_*.deb),,package) $(STAMP)
+	packaging/package_test.sh

@@ -4,6 +4,7 @@ only, and a model that needs the extra is refused in one sentence that names it.
 
 from __future__ import annotations
 
+import sys
 from importlib.util import find_spec
 
 from grym_desktop.errors import ModelMissingError
@@ -30,6 +31,9 @@ def missing_runtime(spec: ModelSpec) -> str | None:
     missing = missing_packages(spec.engine)
     if not missing:
         return None
+    if spec.engine in ("transformers", "ge2e") and getattr(sys, "frozen", False):
+        return (f"{spec.id} runs on torch, which the packaged app does not include; it runs "
+                f"in the pip install with the extra: {INSTALL_EXTRA}.")
     if spec.engine in ("transformers", "ge2e"):
         return (f"{spec.id} runs on torch, which this installation does not include "
                 f"({', '.join(missing)} missing); install it with {INSTALL_EXTRA}.")
