@@ -675,53 +675,27 @@ def summary_html(c: Comparison) -> str:
     lines = [f"<b>A</b> {escape(c.a.label)}<br><b>B</b> {escape(c.b.label)}",
              "<table cellspacing='0' cellpadding='1'>",
              "<tr><td></td><td align='right'><b>A</b></td><td align='right'><b>B</b></td></tr>"]
-    f_a, f_b = figures["a"], figures["b"]
-    lines.append(
-        row(
-            QCoreApplication.translate("CompareWindow", "Files done"),
-            [
-                QCoreApplication.translate("CompareWindow", "{done} of {count}").format(
-                    done=f["files_done"], count=len(c.files)
-                )
-                for f in (f_a, f_b)
-            ],
-        )
-    )
-    lines.append(
-        row(
-            QCoreApplication.translate("CompareWindow", "WER, all words"),
-            [percent(f["wer"]) for f in (f_a, f_b)],
-        )
-    )
-    lines.append(row(QCoreApplication.translate("CompareWindow", "Real-time factor"),
-                     ["–" if f["rtf"] is None else f"{f['rtf']:.3f}" for f in (f_a, f_b)]))
-    lines.append(
-        row(
-            QCoreApplication.translate("CompareWindow", "Peak memory"),
-            [size(f["peak_rss_bytes"]) for f in (f_a, f_b)],
-        )
-    )
-    lines.append(
-        row(
-            QCoreApplication.translate("CompareWindow", "Load time"),
-            [
-                "–" if f["load_seconds"] is None else f"{f['load_seconds']:.1f} s"
-                for f in (f_a, f_b)
-            ],
-        )
-    )
-    lines.append(
-        row(
-            QCoreApplication.translate("CompareWindow", "Estimate"),
-            [size(f["estimate_bytes"]) for f in (f_a, f_b)],
-        )
-    )
-    lines.append(
-        row(
-            QCoreApplication.translate("CompareWindow", "Measured"),
-            [size(f["measured_bytes"]) for f in (f_a, f_b)],
-        )
-    )
+
+    def done(f: dict) -> str:
+        return QCoreApplication.translate("CompareWindow", "{done} of {count}").format(
+            done=f["files_done"], count=len(c.files))
+
+    shown = [  # (name, how one model's figure is shown)
+        (QCoreApplication.translate("CompareWindow", "Files done"), done),
+        (QCoreApplication.translate("CompareWindow", "WER, all words"),
+         lambda f: percent(f["wer"])),
+        (QCoreApplication.translate("CompareWindow", "Real-time factor"),
+         lambda f: "–" if f["rtf"] is None else f"{f['rtf']:.3f}"),
+        (QCoreApplication.translate("CompareWindow", "Peak memory"),
+         lambda f: size(f["peak_rss_bytes"])),
+        (QCoreApplication.translate("CompareWindow", "Load time"),
+         lambda f: "–" if f["load_seconds"] is None else f"{f['load_seconds']:.1f} s"),
+        (QCoreApplication.translate("CompareWindow", "Estimate"),
+         lambda f: size(f["estimate_bytes"])),
+        (QCoreApplication.translate("CompareWindow", "Measured"),
+         lambda f: size(f["measured_bytes"])),
+    ]
+    lines += [row(name, [show(figures[side]) for side in "ab"]) for name, show in shown]
     lines.append("</table>")
     for side in SIDES:
         f = figures[side]
