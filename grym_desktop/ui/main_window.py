@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QToolButton,
     QTreeWidget,
@@ -169,7 +170,14 @@ class MainWindow(QMainWindow):
         self.features_panel = FeaturesPanel(w, self.settings)
         self.features_dock = QDockWidget(self.tr("Features"), self)
         self.features_dock.setObjectName("features")
-        self.features_dock.setWidget(self.features_panel)
+        # In a scroll area: the panel's controls never make the window taller than the screen
+        # (with a transcript shown they asked for 810 px on a 768 px screen).
+        features_scroll = QScrollArea()
+        features_scroll.setWidgetResizable(True)
+        features_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        features_scroll.setWidget(self.features_panel)
+        features_scroll.setAccessibleName(self.tr("Features"))
+        self.features_dock.setWidget(features_scroll)
         self.features_dock.setFeatures(PANEL_FEATURES)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.features_dock)
         self.tabifyDockWidget(self.memory_dock, self.features_dock)
