@@ -20,6 +20,7 @@ from grym_desktop.paths import data_dir
 
 CONNECT_MS = 500  # a live window accepts at once; a stale socket file refuses at once
 REPLY_MS = 5_000  # the window answers once the files are queued
+MAX_MESSAGE = 1 << 20  # bytes: a hand-over names files, it never needs more
 
 
 def server_name() -> str:
@@ -95,10 +96,15 @@ class InstanceServer(QObject):
             socket.disconnected.connect(socket.deleteLater)
 
     def _read(self, socket: QLocalSocket) -> None:
+        if socket.bytesAvailable() > MAX_MESSAGE and not socket.canReadLine():
+            socket.abort()  # whatever this is, it is not a start handing over files
+            return
         while socket.canReadLine():
-            line = bytes(socket.readLine().data())
+            line = bytes(socket.readLine(MAX_MESSAGE).data())
             try:
-                files = [str(p) for p in json.loads(line)["files"]]
+                files = json.loads(line)["files"]
+                if not isinstance(files, list) or not all(isinstance(p, str) for p in files):
+                    raise TypeError("files must be a list of paths")
             except (ValueError, KeyError, TypeError):
                 socket.write(b"error\n")
                 continue

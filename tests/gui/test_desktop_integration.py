@@ -175,3 +175,27 @@ def test_dark_and_light_appearance(qtbot, qapp):
         qapp.setStyle(style)
         qapp.setPalette(palette)
         server.close()
+
+
+def test_a_message_that_is_not_a_list_of_files_is_refused_and_the_window_still_listens(qtbot):
+    from PySide6.QtNetwork import QLocalSocket
+
+    server = InstanceServer()
+    received = []
+    server.files_received.connect(received.append)
+    try:
+        assert server.listen()
+        for message in (b'{"files": "/etc/passwd"}\n', b'{"files": [1, 2]}\n', b"not json\n"):
+            client = QLocalSocket()
+            client.connectToServer(server.name)
+            assert client.waitForConnected(1000)
+            client.write(message)
+            client.flush()
+            qtbot.waitUntil(lambda c=client: c.canReadLine(), timeout=5000)
+            assert bytes(client.readLine().data()).strip() == b"error"
+            client.disconnectFromServer()
+        assert received == []
+        start_again(qtbot, str(HELLO))  # a real hand-over still works
+        qtbot.waitUntil(lambda: received == [[str(HELLO)]])
+    finally:
+        server.close()
