@@ -31,13 +31,13 @@ def missing_runtime(spec: ModelSpec) -> str | None:
     missing = missing_packages(spec.engine)
     if not missing:
         return None
-    if spec.engine in ("transformers", "ge2e") and getattr(sys, "frozen", False):
+    if "torch" not in ENGINE_PACKAGES[spec.engine]:
+        return f"{spec.id} needs {', '.join(missing)}, which this installation does not include."
+    if getattr(sys, "frozen", False):  # the packaged app has no pip to add the extra with
         return (f"{spec.id} runs on torch, which the packaged app does not include; it runs "
                 f"in the pip install with the extra: {INSTALL_EXTRA}.")
-    if spec.engine in ("transformers", "ge2e"):
-        return (f"{spec.id} runs on torch, which this installation does not include "
-                f"({', '.join(missing)} missing); install it with {INSTALL_EXTRA}.")
-    return f"{spec.id} needs {', '.join(missing)}, which this installation does not include."
+    return (f"{spec.id} runs on torch, which this installation does not include "
+            f"({', '.join(missing)} missing); install it with {INSTALL_EXTRA}.")
 
 
 def check_runtime(spec: ModelSpec) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from grym_desktop.memory.limits import DEFAULT_LIMIT, ENV_VAR, format_size
 from grym_desktop.memory.state import read_state
 from grym_desktop.models import sources
-from grym_desktop.models.catalog import DEFAULT_MODEL, load_catalog, models_dir
+from grym_desktop.models.catalog import models_dir, transcription_models
 from grym_desktop.paths import data_dir
 from grym_desktop.settings import settings_path
 
@@ -43,14 +43,8 @@ def limit_source(cli_value: str | None, setting: object) -> str:
 
 def installed_models() -> list[tuple[str, str]]:
     """(name, where) of every installed model that can transcribe, the bundled one first."""
-    specs = sorted(load_catalog().values(), key=lambda s: (s.id != DEFAULT_MODEL, s.id))
-    found = []
-    for spec in specs:
-        if "transcribe" in spec.capabilities:
-            status = sources.status(spec)
-            if status.installed:
-                found.append((spec.name, status.where))
-    return found
+    statuses = [(spec, sources.status(spec)) for spec in transcription_models()]
+    return [(spec.name, status.where) for spec, status in statuses if status.installed]
 
 
 def bullets(items: list[str]) -> str:

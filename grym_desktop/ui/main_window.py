@@ -75,7 +75,7 @@ from grym_desktop.ui.widgets import (
     size_on_screen,
     transcribe_models,
 )
-from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord, stage_text, status_text
+from grym_desktop.ui.worker import ModelWorker, Status, TaskRecord, queue_word
 
 STATUS_COLOURS = {
     Status.RUNNING: "#1f5fbf", Status.DONE: "#1e7b34", Status.FAILED: "#b03a2e",
@@ -1226,7 +1226,7 @@ class MainWindow(QMainWindow):
             self.decode_started = (now, fraction)
         left = time_left(*self.decode_started, now, fraction)
         suffix = f" · {left}" if left else ""
-        self._set_row_text(task_id, f"{stage_text(self.stage)} {fraction:.0%}{suffix}")
+        self._set_row_text(task_id, f"{queue_word(self.stage)} {fraction:.0%}{suffix}")
         set_bar_value(self.progress_bar, int(fraction * 100) * 10)  # whole percents
         text = self.tr("{queue_position}: %p%{suffix}").format(
             queue_position=self._queue_position(), suffix=suffix
@@ -1284,14 +1284,14 @@ class MainWindow(QMainWindow):
             status = self.tr("cancelled")
             self.statusBar().showMessage(self.tr("Cancelled {name}.").format(name=name), 8000)
         else:
-            status = f"{status_text(record.status)}: {sentence}"
+            status = f"{queue_word(record.status)}: {sentence}"
             self.statusBar().showMessage(f"{name}: {sentence}")
         self._show_record(record, status)
         self.chart.add_marker("end", str(record.status))  # the chart words it
         if record.status == Status.REFUSED:
             self.override_button.setEnabled(True)
         if record.id == self.shown_task_id and self.shown is None:
-            self.transcript_title.setText(f"{name} · {status_text(record.status)}")
+            self.transcript_title.setText(f"{name} · {queue_word(record.status)}")
             if record.status != Status.CANCELLED:  # the whole sentence, wrapped, not elided
                 self.fallback_label.setText(sentence)
                 self.fallback_label.show()

@@ -36,31 +36,23 @@ class Status(StrEnum):
     REFUSED = "refused"  # the memory guard refused the model; the user may load it anyway
 
 
-# The words a queue row shows for a status and a stage, translated when shown.
-STATUS_WORDS = {
+# The words a queue row shows for a status or a stage, translated when shown.
+QUEUE_WORDS = {
     Status.QUEUED: QT_TRANSLATE_NOOP("Status", "queued"),
     Status.RUNNING: QT_TRANSLATE_NOOP("Status", "running"),
     Status.DONE: QT_TRANSLATE_NOOP("Status", "done"),
     Status.FAILED: QT_TRANSLATE_NOOP("Status", "failed"),
     Status.CANCELLED: QT_TRANSLATE_NOOP("Status", "cancelled"),
     Status.REFUSED: QT_TRANSLATE_NOOP("Status", "refused"),
-}
-STAGE_WORDS = {
     "transcribing": QT_TRANSLATE_NOOP("Status", "transcribing"),
     "finding speakers": QT_TRANSLATE_NOOP("Status", "finding speakers"),
 }
 
 
-def status_text(status: Status | str) -> str:
-    """A status as the window shows it, in the interface language."""
-    word = STATUS_WORDS.get(status)
-    return QCoreApplication.translate("Status", word) if word else str(status)
-
-
-def stage_text(stage: str) -> str:
-    """A task's stage ("transcribing", "finding speakers") in the interface language."""
-    word = STAGE_WORDS.get(stage)
-    return QCoreApplication.translate("Status", word) if word else stage
+def queue_word(word: Status | str) -> str:
+    """A status or a task's stage ("finding speakers") in the interface language."""
+    source = QUEUE_WORDS.get(word)
+    return QCoreApplication.translate("Status", source) if source else str(word)
 
 
 @dataclass(frozen=True)
