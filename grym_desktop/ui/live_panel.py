@@ -332,7 +332,9 @@ class LivePanel(QWidget):
         self.backlog_label.setText(
             self.tr("{behind:.1f} s behind").format(behind=behind) if behind >= 0.05 else ""
         )
-        self.backlog_label.setStyleSheet("color: #b03a2e;" if behind > 10 else "")
+        style = "color: #b03a2e;" if behind > 10 else ""
+        if self.backlog_label.styleSheet() != style:  # each set re-styles the label
+            self.backlog_label.setStyleSheet(style)
         if event.state == "loading":
             self.state_label.setText(self.tr("Loading the model…"))
 

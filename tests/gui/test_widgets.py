@@ -108,7 +108,7 @@ def test_chart_plots_samples_in_mib_and_slides_its_window(qtbot):
     assert np.allclose(10 ** limit, [4096, 4096]) and np.allclose(10 ** budget, [3000, 3000])
     # The load marker at t=0 slid out of the window; the task start is at the newest sample.
     assert [line.value() for _, line in chart.markers] == [pytest.approx(399 * 0.25)]
-    assert chart.markers[0][1].label.toPlainText() == "start hello.wav"
+    assert chart.markers[0][1].text == "start hello.wav"
     assert chart.events.texts() == ["1:40 start hello.wav"]  # the strip under the chart too
     view_range = chart.getPlotItem().viewRange()
     # Log scale: the limit line and the 100 MiB window are both in view.

@@ -42,7 +42,7 @@ def test_dropped_file_is_transcribed_live_with_memory_chart(qtbot, window, tmp_p
     # The chart sampled the live model host, which holds the model.
     qtbot.waitUntil(lambda: window.chart.samples()["host_rss"].max() > 50 * 1024**2,
                     timeout=10_000)
-    labels = [line.label.toPlainText() for _, line in window.chart.markers]
+    labels = [line.text for _, line in window.chart.markers]
     assert "load whisper-tiny.en" in labels and "start hello_world.wav" in labels
 
     # It is in the history; the export writes it out.
