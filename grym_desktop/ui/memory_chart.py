@@ -202,7 +202,7 @@ class GridAndEvents(pg.GraphicsObject):
     """
 
     TRIANGLE = 9  # pixels across the top of an event's triangle
-    GRID = QColor(0, 0, 0, 38)
+    GRID = QColor(150, 150, 150, 38)  # as pyqtgraph draws its own grid at alpha 0.15
 
     def __init__(self, plot: pg.PlotItem, events: deque[tuple[float, EventLine]]) -> None:
         super().__init__()

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QImage, QPainter, QTextDocument
+from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QGraphicsTextItem
 
 from grym_desktop.memory.profiler import COLUMNS, Marker, build_report
@@ -104,6 +104,34 @@ def test_thirty_quick_events_leave_no_text_on_the_plot_and_each_is_reachable(qtb
         tip = chart.tooltip_at(scene_point(chart, x, 200 * MIB))
         assert line.words in tip
         assert chart.events.visualItemRect(chart.events.items[line]).height() > 0
+
+
+def test_each_event_is_drawn_as_a_tick_at_its_time_in_its_colour(qtbot, chart):
+    """The ticks and the grid are painted by one item: a load's tick is green at its time, a
+    failed task's red at its own, nothing between them, and the grid has a line at 1 GiB."""
+    chart.set_limits(2 * GIB, 1536 * MIB)  # lines well below the ticks' triangles
+    for i in range(40):
+        chart.add_sample(sample(10.0 + i * 0.25, 120 * MIB, 150 * MIB, 3 * GIB))
+        if i == 8:
+            chart.add_marker("load", "load whisper-tiny.en")
+        if i == 30:
+            chart.add_marker("end", "failed")
+    qtbot.wait(50)
+    image = chart.plot_widget.grab().toImage()
+
+    def drawn(seconds: float, size: float, down: int = 0) -> QColor:
+        point = chart.plot_widget.mapFromScene(scene_point(chart, seconds, size))
+        return image.pixelColor(point.x(), point.y() + down)
+
+    low, high = chart.getPlotItem().viewRange()[1]
+    triangles = 10 ** (high - 0.03 * (high - low)) * MIB  # the height of the ticks' triangles
+    load_at, failed_at = (x for x, _ in chart.markers)
+    assert drawn(load_at, triangles).name() == "#27ae60"
+    assert drawn(failed_at, triangles).name() == "#c0392b"
+    assert drawn(load_at + 1.0, triangles).name() == "#ffffff"  # no tick between them
+    # Inside the pale whole-system area: the grid line at 1 GiB is darker than the area near it.
+    on_line = min(drawn(load_at + 1.0, GIB, down).lightness() for down in (-2, -1, 0, 1, 2))
+    assert on_line < drawn(load_at + 1.0, 1.2 * GIB).lightness()
 
 
 def test_limit_and_budget_lines_say_what_they_mean(qtbot, chart):
