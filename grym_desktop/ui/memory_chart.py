@@ -196,9 +196,9 @@ class EventLine:
 class GridAndEvents(pg.GraphicsObject):
     """The grid and every event's tick (a faint line, a small triangle at its top), in one item.
 
-    Drawn in the plot box's pixels, one item for all: an InfiniteLine per event made each
-    redraw a third slower with 30 events, and pyqtgraph's own grid belongs to the axes, so
-    every redraw of the curves repainted both axes' labels too (4 of the chart's 10 ms).
+    Drawn in the plot box's pixels, one item for all. An InfiniteLine per event, and
+    pyqtgraph's grid (drawn by the axes with their labels), made a redraw 1.8 times as long
+    with 30 events and 1.5 times with none (bench/chart_redraw_bench.py).
     """
 
     TRIANGLE = 9  # pixels across the top of an event's triangle
