@@ -188,6 +188,8 @@ class EventLine:
         self.text = text
         self.words = event_words(kind, text)
         self.colour = QColor(marker_colour(kind, text))
+        self.faint = QColor(self.colour)  # the line under the triangle
+        self.faint.setAlpha(110)
 
     def value(self) -> float:
         return self.x
@@ -229,9 +231,7 @@ class GridAndEvents(pg.GraphicsObject):
             at = self.box.mapFromView(QPointF(x, 0)).x()
             if not area.left() <= at <= area.right():
                 continue
-            faint = QColor(event.colour)
-            faint.setAlpha(110)
-            painter.setPen(QPen(faint, 0))
+            painter.setPen(QPen(event.faint, 0))
             painter.drawLine(QLineF(at, area.top(), at, area.bottom()))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(event.colour)
